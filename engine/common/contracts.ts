@@ -10,6 +10,7 @@
  * The container manager is the only one that calls the other three.
  */
 import type {
+  Engine,
   BuildOptions,
   ContainerInspect,
   DiskUsage,
@@ -178,4 +179,51 @@ export interface VolumeManager {
 
 // ------------------------------------------------------------------ containers (used by the daemon)
 
+/** The container half of the Engine interface, plus what the daemon needs to compose parts. */
+export type ContainerManager = Pick<
+  Engine,
+  | 'containerCreate'
+  | 'containerStart'
+  | 'containerStop'
+  | 'containerRestart'
+  | 'containerKill'
+  | 'containerPause'
+  | 'containerUnpause'
+  | 'containerRemove'
+  | 'containerRename'
+  | 'containerList'
+  | 'containerInspect'
+  | 'containerWait'
+  | 'containerLogs'
+  | 'containerExec'
+  | 'containerTop'
+  | 'containerStats'
+  | 'containerSync'
+  | 'containerCopyOut'
+  | 'containerCommit'
+  | 'containerPrune'
+  | 'networkConnect'
+  | 'networkDisconnect'
+> & {
+  /** Re-adopts containers that outlived the previous engine; applies exits that happened meanwhile. */
+  init(): Promise<void>;
+  /** Stops timers and watchers; containers keep running (conmon holds them). */
+  close(): Promise<void>;
+  /** Image ids used by any container (for image rm/prune). */
+  imagesInUse(): Set<string>;
+  /** Runs RUN steps of builds in real containers. */
+  buildRunner(): BuildRunner;
+  runtimeInfo(): { runtime: 'crun' | 'runc'; runtimePath: string; cgroupVersion: 1 | 2 };
+  counts(): { total: number; running: number; paused: number; stopped: number };
+};
+
 export type { ContainerInspect };
+
+/*
+ * Factories (each part's index.ts exports one):
+ *   engine/images/index.ts   export function createImageStore(ctx: EngineContext): ImageStore
+ *   engine/network/index.ts  export function createNetworkManager(ctx: EngineContext): NetworkManager
+ *   engine/volumes/index.ts  export function createVolumeManager(ctx: EngineContext): VolumeManager
+ *   engine/runtime/index.ts  export function createContainerManager(ctx: EngineContext,
+ *                              deps: { images: ImageStore; networks: NetworkManager; volumes: VolumeManager }): ContainerManager
+ */
