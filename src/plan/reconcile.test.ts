@@ -1,0 +1,270 @@
+import { describe, expect, it } from 'vitest';
+import type { Project, Service } from '../model/types.js';
+import { planDown } from './down.js';
+import { serviceConfigHash, serviceFieldHashes } from './hash.js';
+import { reconcile } from './reconcile.js';
+import { hasChanges, planToJSON, planToText } from './text.js';
+import type { ObservedContainer, ObservedState } from './types.js';
+
+const IMG = 'busybox:latest';
+const IMG_ID = 'sha256:1111111111111111111111111111111111111111111111111111111111111111';
+
+function demo(overrides: Partial<Record<string, Partial<Service>>> = {}): Project {
+  const base: Record<string, Service> = {
+    db: {
+      image: IMG,
+      volumes: [{ type: 'volume', source: 'data', target: '/data' }],
+      healthcheck: { test: ['CMD', 'true'], interval: '1s' },
+      networks: { default: null },
+    },
+    migrate: { image: IMG, depends_on: { db: { condition: 'service_healthy', required: true } }, networks: { default: null } },
+    api: { image: IMG, depends_on: { migrate: { condition: 'service_completed_successfully', required: true } }, networks: { default: null } },
+    web: { image: IMG, depends_on: { api: { condition: 'service_started', required: true } }, ports: [{ target: 80, published: '8080', protocol: 'tcp', host_ip: '127.0.0.1' }], networks: { default: null } },
+  };
+  const services: Record<string, Service> = {};
+  for (const [k, v] of Object.entries(base)) services[k] = { ...v, ...(overrides[k] ?? {}) };
+  for (const [k, v] of Object.entries(overrides)) if (!base[k]) services[k] = v as Service;
+  return { name: 'demo', services, networks: { default: { name: 'demo_default' } }, volumes: { data: { name: 'demo_data' } } };
+}
+
+/** What the engine would show after a successful `up` of `p`. */
+function upState(p: Project, patch: (c: ObservedContainer) => Partial<ObservedContainer> = () => ({})): ObservedState {
+  const containers: ObservedContainer[] = Object.entries(p.services).map(([name, s], i) => {
+    const c: ObservedContainer = {
+      id: `id${i}`,
+      name: `demo-${name}-1`,
+      service: name,
+      number: 1,
+      oneoff: false,
+      status: name === 'migrate' ? 'exited' : 'running',
+      exitCode: 0,
+      configHash: serviceConfigHash(s),
+      fieldHashes: serviceFieldHashes(s),
+      imageId: IMG_ID,
+      dependsOn: Object.keys(s.depends_on ?? {}),
+      image: IMG,
+    };
+    return { ...c, ...patch(c) };
+  });
+  return {
+    project: 'demo',
+    containers,
+    networks: [{ id: 'n1', name: 'demo_default', key: 'default' }],
+    volumes: [{ name: 'demo_data', key: 'data', anonymous: false }],
+    images: { [IMG]: IMG_ID },
+  };
+}
+
+const empty: ObservedState = { project: 'demo', containers: [], networks: [], volumes: [], images: {} };
+
+describe('reconcile: up', () => {
+  it('plans a fresh stack: creates in parallel, starts gated by conditions', () => {
+    expect(planToText(reconcile(demo(), undefined, empty))).toBe(
+      [
+        '#1 CreateNetwork demo_default: new network',
+        '#2 CreateVolume demo_data: new volume',
+        '#3 PullImage busybox:latest: image not present',
+        '#4 CreateContainer demo-db-1 (after #1, #2, #3): new service',
+        '#5 StartContainer demo-db-1 (after #4): new service',
+        '#6 CreateContainer demo-migrate-1 (after #1, #3): new service',
+        '#7 WaitService db healthy (after #5): migrate depends on it',
+        '#8 StartContainer demo-migrate-1 (after #6, #7): new service',
+        '#9 CreateContainer demo-api-1 (after #1, #3): new service',
+        '#10 WaitService migrate completed (after #8): api depends on it',
+        '#11 StartContainer demo-api-1 (after #9, #10): new service',
+        '#12 CreateContainer demo-web-1 (after #1, #3): new service',
+        '#13 StartContainer demo-web-1 (after #12, #11): new service',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('has nothing to do on a second up (a finished job stays finished)', () => {
+    const p = demo();
+    const plan = reconcile(p, undefined, upState(p));
+    expect(plan.operations).toEqual([]);
+    expect(hasChanges(plan)).toBe(false);
+    expect(planToText(plan)).toBe('project demo: nothing to do, everything is up to date\n');
+  });
+
+  it('recreates only the service whose environment changed, and says which variable', () => {
+    const before = demo({ web: { environment: { FOO: '1', BAR: 'x' } } });
+    const after = demo({ web: { environment: { FOO: '2', BAR: 'x' } } });
+    expect(planToText(reconcile(after, undefined, upState(before)))).toBe(
+      [
+        '#1 StopContainer demo-web-1: config hash changed: environment FOO changed',
+        '#2 RemoveContainer demo-web-1 (after #1): config hash changed: environment FOO changed',
+        '#3 CreateContainer demo-web-1 (after #2): config hash changed: environment FOO changed',
+        '#4 StartContainer demo-web-1 (after #3): config hash changed: environment FOO changed',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('names a changed field without per-field labels as a plain hash change, and ports by name', () => {
+    const before = demo();
+    const after = demo({ web: { ports: [{ target: 80, published: '8081', protocol: 'tcp' }] } });
+    const text = planToText(reconcile(after, undefined, upState(before)));
+    expect(text).toContain('CreateContainer demo-web-1 (after #2): config hash changed: ports changed');
+    const noFields = upState(before, () => ({ fieldHashes: undefined }));
+    expect(planToText(reconcile(after, undefined, noFields))).toContain(': config hash changed\n');
+  });
+
+  it('recreates on a new image id, and a dependant with restart: true along', () => {
+    const p = demo({ api: { image: 'api:1' }, web: { depends_on: { api: { condition: 'service_started', required: true, restart: true } } } });
+    const obs = upState(p);
+    obs.images['api:1'] = 'sha256:2222222222222222222222222222222222222222222222222222222222222222';
+    const plan = reconcile(p, undefined, obs, { services: ['api'], noDeps: true });
+    expect(planToText(plan)).toBe(
+      [
+        '#1 StopContainer demo-api-1: image changed (111111111111 → 222222222222)',
+        '#2 RemoveContainer demo-api-1 (after #1): image changed (111111111111 → 222222222222)',
+        '#3 CreateContainer demo-api-1 (after #2): image changed (111111111111 → 222222222222)',
+        '#4 StartContainer demo-api-1 (after #3): image changed (111111111111 → 222222222222)',
+        '',
+      ].join('\n'),
+    );
+    // Without --no-deps scoping, web (restart: true on api) is recreated after api.
+    const all = reconcile(p, undefined, obs);
+    expect(all.operations.filter((o) => o.kind === 'CreateContainer').map((o) => `${o.id} ${o.cause}`)).toEqual([
+      'create:demo-api-1 image changed (111111111111 → 222222222222)',
+      'create:demo-web-1 dependency api recreated (restart: true)',
+    ]);
+  });
+
+  it('scales up and down, keeping the low numbers', () => {
+    const p = demo();
+    const up = planToText(reconcile(p, undefined, upState(p), { scale: { web: 3 } }));
+    expect(up).toBe(
+      ['#1 CreateContainer demo-web-2: scale 1 → 3', '#2 StartContainer demo-web-2 (after #1): scale 1 → 3', '#3 CreateContainer demo-web-3: scale 1 → 3', '#4 StartContainer demo-web-3 (after #3): scale 1 → 3', ''].join('\n'),
+    );
+    const three = upState(p);
+    const web = three.containers.find((c) => c.service === 'web')!;
+    three.containers.push({ ...web, id: 'w2', name: 'demo-web-2', number: 2 }, { ...web, id: 'w3', name: 'demo-web-3', number: 3 });
+    expect(planToText(reconcile(p, undefined, three, { scale: { web: 1 } }))).toBe(
+      [
+        '#1 StopContainer demo-web-2: scale 3 → 1',
+        '#2 RemoveContainer demo-web-2 (after #1): scale 3 → 1',
+        '#3 StopContainer demo-web-3: scale 3 → 1',
+        '#4 RemoveContainer demo-web-3 (after #3): scale 3 → 1',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('warns about orphans, and removes them with --remove-orphans', () => {
+    const p = demo();
+    const obs = upState(p);
+    obs.containers.push({ ...obs.containers[0]!, id: 'old', name: 'demo-cache-1', service: 'cache' });
+    const kept = reconcile(p, undefined, obs);
+    expect(planToText(kept)).toBe('project demo: nothing to do, everything is up to date\nwarning: found orphan containers (demo-cache-1) for this project; run with --remove-orphans to remove them\n');
+    expect(planToText(reconcile(p, undefined, obs, { removeOrphans: true }))).toBe('#1 StopContainer demo-cache-1: orphan\n#2 RemoveContainer demo-cache-1 (after #1): orphan\n');
+  });
+
+  it('starts stopped containers, reruns a failed job, and honours --no-start and --no-recreate', () => {
+    const p = demo();
+    const obs = upState(p, (c) => (c.service === 'web' ? { status: 'exited', exitCode: 137 } : c.service === 'migrate' ? { exitCode: 1 } : {}));
+    expect(planToText(reconcile(p, undefined, obs))).toBe(
+      [
+        '#1 WaitService db healthy: migrate depends on it',
+        '#2 StartContainer demo-migrate-1 (after #1): exited (exit code 1)',
+        '#3 StartContainer demo-web-1: exited (exit code 137)',
+        '',
+      ].join('\n'),
+    );
+    expect(reconcile(p, undefined, obs, { noStart: true }).operations).toEqual([]);
+    const changed = demo({ db: { environment: { A: '1' } } });
+    expect(reconcile(changed, undefined, upState(p), { noRecreate: true }).operations).toEqual([]);
+  });
+
+  it('force-recreates only named services; --always-recreate-deps takes their dependencies along', () => {
+    const p = demo();
+    const named = reconcile(p, undefined, upState(p), { services: ['migrate'], forceRecreate: true });
+    expect(named.operations.filter((o) => o.kind === 'CreateContainer').map((o) => o.id)).toEqual(['create:demo-migrate-1']);
+    const deps = reconcile(p, undefined, upState(p), { services: ['migrate'], forceRecreate: true, alwaysRecreateDeps: true });
+    expect(deps.operations.filter((o) => o.kind === 'CreateContainer').map((o) => o.id)).toEqual(['create:demo-db-1', 'create:demo-migrate-1']);
+  });
+
+  it('builds images with --build or when missing, and adds readiness waits with --wait', () => {
+    const p = demo({ app: { build: { context: '/src/app' }, networks: { default: null } } });
+    const obs = upState(demo());
+    const text = planToText(reconcile(p, undefined, obs, { wait: true }));
+    expect(text).toBe(
+      [
+        '#1 BuildImage demo-app: image not present',
+        '#2 CreateContainer demo-app-1 (after #1): new service',
+        '#3 StartContainer demo-app-1 (after #2): new service',
+        '#4 WaitService db ready: --wait',
+        '#5 WaitService migrate ready: --wait',
+        '#6 WaitService api ready: --wait',
+        '#7 WaitService app ready (after #3): --wait',
+        '#8 WaitService web ready: --wait',
+        '',
+      ].join('\n'),
+    );
+    expect(() => reconcile(p, undefined, obs, { noBuild: true })).toThrow(/--no-build/);
+  });
+
+  it('rejects an unknown service and a missing external network', () => {
+    expect(() => reconcile(demo(), undefined, empty, { services: ['nope'] })).toThrow(/no such service: nope/);
+    const p = demo();
+    p.networks = { default: { name: 'shared', external: true } };
+    expect(() => reconcile(p, undefined, empty)).toThrow(/network shared is declared as external/);
+  });
+
+  it('follows the graph order it is given', () => {
+    const order = reconcile(demo(), { serviceOrder: () => ['service:db', 'service:migrate', 'service:api', 'service:web'] }, empty);
+    expect(order.operations.filter((o) => o.kind === 'StartContainer').map((o) => o.id)).toEqual(['start:demo-db-1', 'start:demo-migrate-1', 'start:demo-api-1', 'start:demo-web-1']);
+  });
+
+  it('serializes to JSON with indexes', () => {
+    const j = planToJSON(reconcile(demo(), undefined, empty));
+    expect(j.changes).toBe(true);
+    expect(j.operations[3]).toMatchObject({ index: 4, kind: 'CreateContainer', target: 'demo-db-1', after: ['network:default', 'volume:data', 'pull:busybox:latest'] });
+  });
+});
+
+describe('planDown', () => {
+  it('stops dependants first, then removes networks (and volumes with -v)', () => {
+    const p = demo();
+    expect(planToText(planDown(p, upState(p), { volumes: true }))).toBe(
+      [
+        '#1 StopContainer demo-web-1: down',
+        '#2 RemoveContainer demo-web-1 (after #1): down',
+        '#3 StopContainer demo-api-1 (after #1): down',
+        '#4 RemoveContainer demo-api-1 (after #1, #3): down',
+        '#5 RemoveContainer demo-migrate-1 (after #3): down',
+        '#6 StopContainer demo-db-1: down',
+        '#7 RemoveContainer demo-db-1 (after #6): down',
+        '#8 RemoveNetwork demo_default (after #2, #4, #5, #7): down',
+        '#9 RemoveVolume demo_data (after #2, #4, #5, #7): down -v',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('works from labels alone (no project), orders by the depends_on labels', () => {
+    const p = demo();
+    const plan = planDown(undefined, upState(p));
+    const ids = plan.operations.map((o) => o.id);
+    expect(ids.indexOf('stop:demo-web-1')).toBeLessThan(ids.indexOf('stop:demo-api-1'));
+    expect(ids).toContain('network:demo_default');
+    expect(ids).not.toContain('volume:demo_data');
+  });
+
+  it('scoped to services removes their containers only; keeps orphans unless asked', () => {
+    const p = demo();
+    const scoped = planDown(p, upState(p), { services: ['web'] });
+    expect(planToText(scoped)).toBe('#1 StopContainer demo-web-1: service removed\n#2 RemoveContainer demo-web-1 (after #1): service removed\n');
+    const obs = upState(p);
+    obs.containers.push({ ...obs.containers[0]!, id: 'o', name: 'demo-old-1', service: 'old', dependsOn: [] });
+    expect(planDown(p, obs).warnings[0]).toMatch(/orphan containers \(demo-old-1\)/);
+    expect(planDown(p, obs, { removeOrphans: true }).operations.map((o) => o.id)).toContain('remove:demo-old-1');
+  });
+
+  it('--rmi local removes only images berth named', () => {
+    const p = demo({ app: { build: { context: '/x' } } });
+    expect(planDown(p, upState(demo()), { rmi: 'local' }).operations.filter((o) => o.kind === 'RemoveImage').map((o) => o.id)).toEqual(['image:demo-app']);
+    expect(planDown(p, upState(demo()), { rmi: 'all' }).operations.filter((o) => o.kind === 'RemoveImage').map((o) => o.id)).toEqual(['image:busybox:latest', 'image:demo-app']);
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * observe(): the engine objects carrying a project's label → ObservedState (plain data).
+ * Reads labels only, so it works without the stack file.
+ */
+import { isEngineError, type ContainerSummary, type Engine } from '../../engine/api/types.js';
+import type { ObservedContainer, ObservedState } from '../plan/types.js';
+import { LABEL, parseDependsOnLabel, parseFieldHashes, projectFilter } from './labels.js';
+
+export function toObservedContainer(c: ContainerSummary): ObservedContainer {
+  const l = c.labels;
+  const o: ObservedContainer = {
+    id: c.id,
+    name: (c.names[0] ?? c.id).replace(/^\//, ''),
+    service: l[LABEL.service] ?? '',
+    number: Number(l[LABEL.number] ?? '0') || 0,
+    oneoff: l[LABEL.oneoff] === 'True',
+    status: c.state,
+    exitCode: c.exitCode,
+    configHash: l[LABEL.configHash] ?? '',
+    dependsOn: parseDependsOnLabel(l[LABEL.dependsOn]),
+    image: c.image,
+  };
+  if (c.health) o.health = c.health;
+  const fh = parseFieldHashes(l[LABEL.fieldHashes]);
+  if (fh) o.fieldHashes = fh;
+  if (l[LABEL.image]) o.imageId = l[LABEL.image];
+  return o;
+}
+
+/** `imageRefs`: the references the project uses, resolved to ids (absent = not present). */
+export async function observe(engine: Engine, project: string, imageRefs: string[] = []): Promise<ObservedState> {
+  const filters = projectFilter(project);
+  const [containers, networks, volumes] = await Promise.all([
+    engine.containerList({ all: true, filters }),
+    engine.networkList({ filters }),
+    engine.volumeList({ filters }),
+  ]);
+  const images: Record<string, string> = {};
+  await Promise.all(
+    [...new Set(imageRefs)].map(async (ref) => {
+      try {
+        images[ref] = (await engine.imageInspect(ref)).id;
+      } catch (e) {
+        if (!isEngineError(e, 'NOT_FOUND')) throw e;
+      }
+    }),
+  );
+  return {
+    project,
+    // The engine filters by label; filtering again keeps a fake or older engine honest.
+    containers: containers.filter((c) => c.labels[LABEL.project] === project).map(toObservedContainer),
+    networks: networks.filter((n) => n.labels[LABEL.project] === project).map((n) => ({ id: n.id, name: n.name, key: n.labels[LABEL.network] })),
+    volumes: volumes.filter((v) => v.labels[LABEL.project] === project).map((v) => ({ name: v.name, key: v.labels[LABEL.volume], anonymous: v.anonymous || !v.labels[LABEL.volume] })),
+    images,
+  };
+}
+
+/** Every project with at least one container (for `ls`): name → its containers. */
+export async function observeProjects(engine: Engine, all: boolean): Promise<Map<string, ContainerSummary[]>> {
+  const list = await engine.containerList({ all, filters: { label: [LABEL.project] } });
+  const out = new Map<string, ContainerSummary[]>();
+  for (const c of list) {
+    const p = c.labels[LABEL.project];
+    if (!p) continue;
+    (out.get(p) ?? out.set(p, []).get(p)!).push(c);
+  }
+  return out;
+}
