@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EngineError } from '../api/types.js';
 import type { StorePaths } from './paths.js';
@@ -111,4 +111,19 @@ export class BlobStore {
   async remove(digest: string): Promise<void> {
     await fs.rm(this.p.blob(digest), { force: true });
   }
+}
+
+/** Hashes a file already on disk under the images dir and moves it into the store. */
+export async function adoptFile(store: BlobStore, file: string, expected?: string): Promise<{ digest: string; size: number }> {
+  if (expected && (await store.has(expected))) return { digest: expected, size: await store.size(expected) };
+  const hs = new HashingStream();
+  await pipeline(createReadStream(file), hs, new Writable({ write: (_c, _e, cb) => cb() }));
+  const digest = hs.digest();
+  if (expected && digest !== expected) throw new EngineError('INVALID', `blob ${path.basename(file)}: digest mismatch: expected ${expected}, got ${digest}`);
+  if (await store.has(digest)) return { digest, size: hs.size };
+  // a hard link, not a move: one archive member may back several images
+  const tmp = await store.tmpFile();
+  await fs.link(file, tmp);
+  await store.commitTmp(tmp, digest);
+  return { digest, size: hs.size };
 }

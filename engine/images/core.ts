@@ -243,6 +243,14 @@ export class ImageCore {
     };
   }
 
+  unpinAll(keys: string[]): void {
+    for (const k of keys) {
+      const n = (this.pins.get(k) ?? 1) - 1;
+      if (n <= 0) this.pins.delete(k);
+      else this.pins.set(k, n);
+    }
+  }
+
   private async usage(): Promise<{ blobs: Set<string>; layers: Set<string> }> {
     const blobs = new Set<string>();
     const layers = new Set<string>();

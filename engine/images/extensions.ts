@@ -6,16 +6,18 @@ import type { BuildOptions, ProgressFn } from '../api/types.js';
 import { EngineError } from '../api/types.js';
 import type { BuildRunner } from '../common/contracts.js';
 import type { ImageStoreImpl } from './store.js';
+import { loadArchive } from './load.js';
+import { saveArchive } from './save.js';
 
 const todo = (what: string): never => {
   throw new EngineError('INTERNAL', `image ${what} is not implemented yet`);
 };
 
-export async function load(_s: ImageStoreImpl, _src: Readable, _p?: ProgressFn): Promise<string[]> {
-  return todo('load');
+export function load(s: ImageStoreImpl, src: Readable, p?: ProgressFn): Promise<string[]> {
+  return loadArchive(s.core, src, p);
 }
-export async function save(_s: ImageStoreImpl, _refs: string[]): Promise<Readable> {
-  return todo('save');
+export function save(s: ImageStoreImpl, refs: string[]): Promise<Readable> {
+  return saveArchive(s.core, refs);
 }
 export async function pull(_s: ImageStoreImpl, _ref: string, _p?: ProgressFn): Promise<string> {
   return todo('pull');

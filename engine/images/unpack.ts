@@ -12,7 +12,7 @@
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { EngineError } from '../api/types.js';
@@ -80,9 +80,29 @@ export interface UnpackResult {
   entries: number;
 }
 
-export async function unpackLayer(src: Readable, dest: string): Promise<UnpackResult> {
+/**
+ * Pads a tar stream with zeros to a block boundary plus an end-of-archive marker. Some
+ * producers (umoci 0.4) end layers without the final padding and end blocks; Go's reader
+ * accepts that, so we do too. A real truncation still fails the diff_id check, which
+ * hashes the stream before this padding.
+ */
+export class TarPad extends Transform {
+  private n = 0;
+  override _transform(c: Buffer, _e: BufferEncoding, cb: (e?: Error | null, d?: Buffer) => void): void {
+    this.n += c.length;
+    cb(null, c);
+  }
+  override _flush(cb: (e?: Error | null, d?: Buffer) => void): void {
+    cb(null, Buffer.alloc(((512 - (this.n % 512)) % 512) + 1024));
+  }
+}
+
+export async function unpackLayer(input: Readable, dest: string): Promise<UnpackResult> {
   await fs.mkdir(dest, { recursive: true });
+  const src = input.pipe(new TarPad());
+  input.on('error', (e) => src.destroy(e));
   const extract = tar.extract();
+  extract.on('error', () => undefined); // surfaced through the iterator and pipeline below
   const dirTimes: [string, Date][] = [];
   let size = 0;
   let entries = 0;
