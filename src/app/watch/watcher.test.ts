@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FileEvent } from './coalesce.js';
+import { startWatcher, type FileWatcher } from './watcher.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let dir: string;
+let w: FileWatcher | undefined;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-watcher-'));
+});
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function watchDir(settleMs: number, poll = false) {
+  const events: (FileEvent & { at: number })[] = [];
+  w = await startWatcher({
+    paths: [dir],
+    poll,
+    pollIntervalMs: 20,
+    settleMs,
+    ignored: (p) => path.basename(p) === 'skipped',
+    onEvent: (e) => events.push({ ...e, at: performance.now() }),
+    onNotice: () => undefined,
+    onError: (e) => {
+      throw e;
+    },
+  });
+  return events;
+}
+
+/** Two changes 20 ms apart: chokidar's 50 ms change throttle swallows the second (checked by hand with settleMs 60000: no late event). */
+async function quickRewrites(events: { path: string; at: number }[]) {
+  const f = path.join(dir, 'f.txt');
+  fs.writeFileSync(f, 'v1');
+  await sleep(120);
+  fs.writeFileSync(f, 'v2');
+  await sleep(20);
+  const lastWrite = performance.now();
+  fs.writeFileSync(f, 'v3 is longer');
+  await sleep(250);
+  return events.filter((e) => e.path === f && e.at >= lastWrite);
+}
+
+describe('startWatcher', () => {
+  it('reports adds, changes and deletes of files and folders', async () => {
+    const events = await watchDir(60);
+    fs.mkdirSync(path.join(dir, 'd'));
+    fs.writeFileSync(path.join(dir, 'd', 'a'), '1');
+    await sleep(80);
+    fs.rmSync(path.join(dir, 'd'), { recursive: true });
+    await sleep(150);
+    const kinds = events.map((e) => `${e.kind} ${path.relative(dir, e.path)}`);
+    expect(kinds).toContain('addDir d');
+    expect(kinds).toContain('add d/a');
+    expect(kinds).toContain('unlink d/a');
+    expect(kinds).toContain('unlinkDir d');
+  });
+
+  it('skips ignored folders', async () => {
+    const events = await watchDir(60);
+    fs.mkdirSync(path.join(dir, 'skipped'));
+    fs.writeFileSync(path.join(dir, 'skipped', 'x'), '1');
+    fs.writeFileSync(path.join(dir, 'kept'), '1');
+    await sleep(150);
+    expect(events.map((e) => path.basename(e.path))).toEqual(['kept']);
+  });
+
+  it('a rewrite inside the throttle window is still reported (settle sweep)', async () => {
+    const events = await watchDir(60);
+    const late = await quickRewrites(events);
+    expect(late.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('polls when asked', async () => {
+    const events = await watchDir(60, true);
+    expect(w!.polling).toBe(true);
+    fs.writeFileSync(path.join(dir, 'p'), '1');
+    const end = Date.now() + 2000;
+    while (!events.length && Date.now() < end) await sleep(20);
+    expect(events.map((e) => e.kind)).toContain('add');
+  });
+});
