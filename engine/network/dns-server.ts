@@ -1,0 +1,195 @@
+/**
+ * The embedded DNS server: one UDP and one TCP socket on each network's gateway address,
+ * port 53 (aardvark-dns style: no rules inside the containers' namespaces). Answers come
+ * from dns-answer.ts; everything else is relayed as is to the upstream servers.
+ */
+import dgram from 'node:dgram';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import { decide, failure, NameIndex, RCODE } from './dns-answer.js';
+import { parseResolvConf } from './files.js';
+
+export interface DnsServerOptions {
+  port?: number;
+  /** Where the host's upstream resolvers are read from. */
+  resolvConf?: string;
+  log?: (msg: string) => void;
+  /** Per-upstream timeout (ms). */
+  timeoutMs?: number;
+}
+
+interface Listener {
+  udp: dgram.Socket;
+  tcp: net.Server;
+}
+
+export class DnsServer {
+  private index = new NameIndex([], []);
+  private readonly listeners = new Map<string, Listener>();
+  private rotation = 0;
+  private hostServers: string[] | undefined;
+  private readonly port: number;
+
+  constructor(private readonly opts: DnsServerOptions = {}) {
+    this.port = opts.port ?? 53;
+  }
+
+  setIndex(index: NameIndex): void {
+    this.index = index;
+  }
+
+  /** Listens on exactly these addresses (opens new ones, closes the others). */
+  async listenOn(addresses: string[]): Promise<void> {
+    const want = new Set(addresses);
+    for (const [a, l] of this.listeners) {
+      if (!want.has(a)) {
+        this.listeners.delete(a);
+        await closeListener(l);
+      }
+    }
+    for (const a of want) {
+      if (this.listeners.has(a)) continue;
+      try {
+        this.listeners.set(a, await this.open(a));
+      } catch (e) {
+        this.opts.log?.(`dns: cannot listen on ${a}:${this.port}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.listeners.values()];
+    this.listeners.clear();
+    await Promise.all(all.map(closeListener));
+  }
+
+  private async open(address: string): Promise<Listener> {
+    const udp = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+    udp.on('message', (msg, rinfo) => {
+      void this.handle(msg, rinfo.address).then((res) => {
+        if (res) udp.send(res, rinfo.port, rinfo.address);
+      });
+    });
+    udp.on('error', (e) => this.opts.log?.(`dns udp ${address}: ${e.message}`));
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind({ address, port: this.port, exclusive: true }, () => {
+        udp.off('error', reject);
+        resolve();
+      });
+    });
+    const tcp = net.createServer((sock) => this.serveTcp(sock));
+    tcp.on('error', (e) => this.opts.log?.(`dns tcp ${address}: ${e.message}`));
+    await new Promise<void>((resolve) => {
+      tcp.once('error', () => resolve()); // TCP is a bonus: UDP alone is enough
+      tcp.listen({ host: address, port: this.port }, () => resolve());
+    });
+    return { udp, tcp };
+  }
+
+  private serveTcp(sock: net.Socket): void {
+    let buf = Buffer.alloc(0);
+    sock.setTimeout(10_000, () => sock.destroy());
+    sock.on('error', () => sock.destroy());
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 2) {
+        const len = buf.readUInt16BE(0);
+        if (buf.length < 2 + len) break;
+        const msg = buf.subarray(2, 2 + len);
+        buf = buf.subarray(2 + len);
+        void this.handle(msg, sock.remoteAddress?.replace(/^::ffff:/, '') ?? '', true).then((res) => {
+          if (!res || sock.destroyed) return;
+          const head = Buffer.alloc(2);
+          head.writeUInt16BE(res.length);
+          sock.write(Buffer.concat([head, res]));
+        });
+      }
+    });
+  }
+
+  /** One query in, one response out (undefined: drop). */
+  async handle(msg: Buffer, askerIp: string, tcp = false): Promise<Buffer | undefined> {
+    const d = decide(msg, askerIp, this.index, await this.upstreamsOfHost(), this.rotation++);
+    if (!d) return undefined;
+    if (d.kind === 'answer') return d.response;
+    for (const up of d.upstreams) {
+      const res = await (tcp ? forwardTcp : forwardUdp)(msg, up, this.opts.timeoutMs ?? 2000).catch(() => undefined);
+      if (res) return res;
+    }
+    return failure(msg, RCODE.SERVFAIL);
+  }
+
+  private async upstreamsOfHost(): Promise<string[]> {
+    if (!this.hostServers) {
+      const text = await fs.readFile(this.opts.resolvConf ?? '/etc/resolv.conf', 'utf8').catch(() => '');
+      this.hostServers = parseResolvConf(text).nameservers.filter((s) => !s.includes(':') || s.startsWith('::ffff:'));
+      // re-read now and then: the host's resolv.conf may change (DHCP, VPN)
+      setTimeout(() => (this.hostServers = undefined), 30_000).unref();
+    }
+    return this.hostServers;
+  }
+}
+
+function closeListener(l: Listener): Promise<void> {
+  return new Promise((resolve) => {
+    l.udp.close(() => l.tcp.close(() => resolve()));
+  });
+}
+
+function splitHostPort(up: string): { host: string; port: number } {
+  const m = /^(.+):(\d+)$/.exec(up);
+  if (m && !m[1]!.includes(':')) return { host: m[1]!, port: Number(m[2]) };
+  return { host: up, port: 53 };
+}
+
+export function forwardUdp(msg: Buffer, upstream: string, timeoutMs: number): Promise<Buffer> {
+  const { host, port } = splitHostPort(upstream);
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    const t = setTimeout(() => {
+      s.close();
+      reject(new Error('timeout'));
+    }, timeoutMs);
+    s.on('message', (res) => {
+      clearTimeout(t);
+      s.close();
+      resolve(res);
+    });
+    s.on('error', (e) => {
+      clearTimeout(t);
+      s.close();
+      reject(e);
+    });
+    s.send(msg, port, host);
+  });
+}
+
+export function forwardTcp(msg: Buffer, upstream: string, timeoutMs: number): Promise<Buffer> {
+  const { host, port } = splitHostPort(upstream);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host, port });
+    let buf = Buffer.alloc(0);
+    const t = setTimeout(() => {
+      sock.destroy();
+      reject(new Error('timeout'));
+    }, timeoutMs);
+    sock.on('connect', () => {
+      const head = Buffer.alloc(2);
+      head.writeUInt16BE(msg.length);
+      sock.write(Buffer.concat([head, msg]));
+    });
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        clearTimeout(t);
+        sock.destroy();
+        resolve(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+      }
+    });
+    sock.on('error', (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+  });
+}

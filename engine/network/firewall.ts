@@ -1,0 +1,129 @@
+/**
+ * berth's firewall: three chains of its own, rebuilt as a whole from the store with
+ * `iptables-restore --noflush` (declaring a chain there flushes just that chain, so the
+ * swap is atomic and no other tool's rules are touched), each reached by ONE jump from a
+ * built-in chain:
+ *   filter FORWARD            -> <long>-FWD   bridge isolation, internal networks, published ports
+ *   nat PREROUTING, OUTPUT    -> <long>-DNAT  (only for packets to a local address) published ports
+ *   nat POSTROUTING           -> <long>-POST  outbound MASQUERADE, hairpin, 127.0.0.1 sources
+ * With no network left, the chains and their jumps are removed.
+ */
+import type { Exec } from './kernel.js';
+import type { NetworkRecord, SandboxRecord } from './store.js';
+
+export interface Chains {
+  fwd: string;
+  dnat: string;
+  post: string;
+}
+
+export function chainNames(long: string): Chains {
+  return { fwd: `${long.toUpperCase()}-FWD`, dnat: `${long.toUpperCase()}-DNAT`, post: `${long.toUpperCase()}-POST` };
+}
+
+/** Where each published port is delivered: the container's address on its first non-internal network. */
+export function portTarget(sb: SandboxRecord, nets: Map<string, NetworkRecord>): { ip: string; bridge: string } | undefined {
+  for (const ep of sb.endpoints) {
+    const n = nets.get(ep.networkId);
+    if (n && !n.internal) return { ip: ep.ipAddress, bridge: n.bridge };
+  }
+  return undefined;
+}
+
+/** The iptables-restore input for all of berth's rules (pure, so tests can read it). */
+export function renderRules(chains: Chains, bridgeWildcard: string, networks: NetworkRecord[], sandboxes: SandboxRecord[]): string {
+  const fwd: string[] = [];
+  const dnat: string[] = [];
+  const post: string[] = [];
+  const nets = new Map(networks.map((n) => [n.id, n]));
+  // 1. internal networks first: nothing enters or leaves their bridge, not even DNAT'd traffic
+  for (const n of networks.filter((x) => x.internal)) {
+    fwd.push(`-A ${chains.fwd} -i ${n.bridge} ! -o ${n.bridge} -j DROP`);
+    fwd.push(`-A ${chains.fwd} ! -i ${n.bridge} -o ${n.bridge} -j DROP`);
+  }
+  // 2. replies to connections containers opened
+  for (const n of networks.filter((x) => !x.internal)) {
+    fwd.push(`-A ${chains.fwd} -o ${n.bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
+  }
+  // 3. published ports: DNAT, accept towards the container, masquerade hairpin/loopback
+  for (const sb of sandboxes) {
+    const t = portTarget(sb, nets);
+    if (!t) continue;
+    for (const p of sb.ports) {
+      const dst = p.hostIp && p.hostIp !== '0.0.0.0' && p.hostIp !== '::' ? ` -d ${p.hostIp}/32` : '';
+      dnat.push(`-A ${chains.dnat}${dst} -p ${p.protocol} -m ${p.protocol} --dport ${p.hostPort} -j DNAT --to-destination ${t.ip}:${p.containerPort}`);
+      fwd.push(`-A ${chains.fwd} -d ${t.ip}/32 -o ${t.bridge} -p ${p.protocol} -m ${p.protocol} --dport ${p.containerPort} -j ACCEPT`);
+    }
+  }
+  // 4. within one bridge everything passes (br_netfilter sends bridged frames through FORWARD)
+  for (const n of networks) fwd.push(`-A ${chains.fwd} -i ${n.bridge} -o ${n.bridge} -j ACCEPT`);
+  // 5. non-internal: no way into another berth network, out to the world allowed, nothing unsolicited in
+  for (const n of networks.filter((x) => !x.internal)) {
+    fwd.push(`-A ${chains.fwd} -i ${n.bridge} -o ${bridgeWildcard} -j DROP`);
+    fwd.push(`-A ${chains.fwd} -i ${n.bridge} -j ACCEPT`);
+    fwd.push(`-A ${chains.fwd} -o ${n.bridge} -j DROP`);
+    const s = n.ipam.subnet;
+    post.push(`-A ${chains.post} -s ${s} ! -o ${n.bridge} -j MASQUERADE`);
+    // hairpin: a container reaching a published port of its own network through a host
+    // address; without this the reply would go straight back and be dropped by the asker
+    post.push(`-A ${chains.post} -s ${s} -o ${n.bridge} -m conntrack --ctstate DNAT -j MASQUERADE`);
+    // 127.0.0.1 publishing (see route_localnet in kernel.ts)
+    post.push(`-A ${chains.post} -s 127.0.0.0/8 -o ${n.bridge} -j MASQUERADE`);
+  }
+  return [
+    '*filter',
+    `:${chains.fwd} - [0:0]`,
+    ...fwd,
+    'COMMIT',
+    '*nat',
+    `:${chains.dnat} - [0:0]`,
+    `:${chains.post} - [0:0]`,
+    ...dnat,
+    ...post,
+    'COMMIT',
+    '',
+  ].join('\n');
+}
+
+/** The jumps from built-in chains: [table, chain, rule args]. */
+export function jumps(chains: Chains): [string, string, string[]][] {
+  return [
+    ['filter', 'FORWARD', ['-j', chains.fwd]],
+    ['nat', 'PREROUTING', ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', chains.dnat]],
+    ['nat', 'OUTPUT', ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', chains.dnat]],
+    ['nat', 'POSTROUTING', ['-j', chains.post]],
+  ];
+}
+
+export class Firewall {
+  constructor(
+    private readonly exec: Exec,
+    private readonly chains: Chains,
+    private readonly bridgeWildcard: string,
+  ) {}
+
+  /** Makes the kernel's rules match the records (and re-asserts the single jumps). */
+  async sync(networks: NetworkRecord[], sandboxes: SandboxRecord[]): Promise<void> {
+    if (networks.length === 0) return this.removeAll();
+    await this.exec('iptables-restore', ['-w', '--noflush'], { input: renderRules(this.chains, this.bridgeWildcard, networks, sandboxes) });
+    for (const [table, chain, rule] of jumps(this.chains)) {
+      const present = (await this.exec('iptables', ['-w', '-t', table, '-C', chain, ...rule], { allowFail: true })).code === 0;
+      // inserted first, so a host firewall (or Docker's DROP policy) cannot shadow berth's
+      if (!present) await this.exec('iptables', ['-w', '-t', table, '-I', chain, '1', ...rule]);
+    }
+  }
+
+  async removeAll(): Promise<void> {
+    for (const [table, chain, rule] of jumps(this.chains)) {
+      // remove every copy (a crash may have left duplicates)
+      for (let i = 0; i < 10; i++) {
+        const r = await this.exec('iptables', ['-w', '-t', table, '-D', chain, ...rule], { allowFail: true });
+        if (r.code !== 0) break;
+      }
+    }
+    for (const [table, chain] of [['filter', this.chains.fwd], ['nat', this.chains.dnat], ['nat', this.chains.post]] as const) {
+      await this.exec('iptables', ['-w', '-t', table, '-F', chain], { allowFail: true });
+      await this.exec('iptables', ['-w', '-t', table, '-X', chain], { allowFail: true });
+    }
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Bridges, network namespaces and veth pairs through the `ip` tool (Node has no netlink).
+ * Every function is idempotent: it checks what exists and does only what is missing, so
+ * init() can replay it after a crash or a host reboot.
+ */
+import fs from 'node:fs/promises';
+import type { RunOptions, RunResult } from '../common/exec.js';
+
+export type Exec = (cmd: string, args: string[], opts?: RunOptions) => Promise<RunResult>;
+
+export const NETNS_DIR = '/run/netns';
+
+export interface LinkInfo {
+  ifname: string;
+  master?: string;
+  operstate?: string;
+  address?: string;
+}
+
+export class Kernel {
+  constructor(private readonly exec: Exec) {}
+
+  async links(netns?: string): Promise<LinkInfo[]> {
+    const args = netns ? ['-n', netns, '-json', 'link', 'show'] : ['-json', 'link', 'show'];
+    const r = await this.exec('ip', args, { allowFail: true });
+    if (r.code !== 0) return [];
+    try {
+      return JSON.parse(r.stdout || '[]') as LinkInfo[];
+    } catch {
+      return [];
+    }
+  }
+
+  async linkExists(name: string, netns?: string): Promise<boolean> {
+    const args = netns ? ['-n', netns, 'link', 'show', 'dev', name] : ['link', 'show', 'dev', name];
+    return (await this.exec('ip', args, { allowFail: true })).code === 0;
+  }
+
+  /** Routes of the main table as CIDRs (for keeping the pool clear of the host's networks). */
+  async hostRoutes(): Promise<string[]> {
+    const r = await this.exec('ip', ['-json', '-4', 'route', 'show'], { allowFail: true });
+    if (r.code !== 0) return [];
+    const routes = JSON.parse(r.stdout || '[]') as { dst: string }[];
+    return routes
+      .map((x) => x.dst)
+      .filter((d) => d && d !== 'default')
+      .map((d) => (d.includes('/') ? d : `${d}/32`));
+  }
+
+  async ensureBridge(name: string, gateway: string, prefix: number, internal: boolean): Promise<void> {
+    if (!(await this.linkExists(name))) {
+      await this.exec('ip', ['link', 'add', name, 'type', 'bridge']);
+    }
+    await this.exec('ip', ['addr', 'replace', `${gateway}/${prefix}`, 'dev', name]);
+    await this.exec('ip', ['link', 'set', name, 'up']);
+    // Forwarding is switched on per bridge (packets *received* on it may be routed), not
+    // host-wide: containers reach the host's routes and each other's published ports
+    // without turning every host interface into a router. Internal bridges route nothing.
+    await sysctl(`net/ipv4/conf/${name}/forwarding`, internal ? '0' : '1');
+    // 127.0.0.1 publishing: a DNAT'd packet keeps its 127.0.0.1 source on its way to the
+    // bridge; the kernel drops such "martians" unless route_localnet is on for that
+    // interface (MASQUERADE in our POSTROUTING chain then rewrites the source).
+    await sysctl(`net/ipv4/conf/${name}/route_localnet`, internal ? '0' : '1');
+  }
+
+  async deleteLink(name: string, netns?: string): Promise<void> {
+    const args = netns ? ['-n', netns, 'link', 'del', name] : ['link', 'del', name];
+    await this.exec('ip', args, { allowFail: true });
+  }
+
+  async netnsList(): Promise<string[]> {
+    try {
+      return (await fs.readdir(NETNS_DIR)).filter((n) => !n.startsWith('.'));
+    } catch {
+      return [];
+    }
+  }
+
+  async netnsExists(name: string): Promise<boolean> {
+    return (await this.netnsList()).includes(name);
+  }
+
+  async ensureNetns(name: string): Promise<void> {
+    if (!(await this.netnsExists(name))) {
+      await this.exec('ip', ['netns', 'add', name]);
+    }
+    await this.exec('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  }
+
+  async deleteNetns(name: string): Promise<void> {
+    if (await this.netnsExists(name)) await this.exec('ip', ['netns', 'del', name], { allowFail: true });
+  }
+
+  /** One veth: host side on the bridge, peer renamed `ifname` inside the netns with its address. */
+  async ensureVeth(o: { netns: string; hostVeth: string; ifname: string; bridge: string; address: string; prefix: number; mac: string }): Promise<void> {
+    const hostOk = await this.linkExists(o.hostVeth);
+    const peerOk = await this.linkExists(o.ifname, o.netns);
+    if (!hostOk || !peerOk) {
+      // half a pair (crash between steps): start over for this endpoint
+      if (hostOk) await this.deleteLink(o.hostVeth);
+      if (peerOk) await this.deleteLink(o.ifname, o.netns);
+      await this.exec('ip', ['link', 'add', o.hostVeth, 'type', 'veth', 'peer', 'name', o.ifname, 'netns', o.netns]);
+    }
+    await this.exec('ip', ['link', 'set', o.hostVeth, 'master', o.bridge, 'up']);
+    await this.exec('ip', ['-n', o.netns, '-batch', '-'], {
+      input: [`link set ${o.ifname} address ${o.mac}`, `addr replace ${o.address}/${o.prefix} dev ${o.ifname}`, `link set ${o.ifname} up`].join('\n') + '\n',
+    });
+  }
+
+  async setDefaultRoute(netns: string, gateway: string | undefined, ifname?: string): Promise<void> {
+    if (gateway && ifname) {
+      await this.exec('ip', ['-n', netns, 'route', 'replace', 'default', 'via', gateway, 'dev', ifname]);
+    } else {
+      await this.exec('ip', ['-n', netns, 'route', 'del', 'default'], { allowFail: true });
+    }
+  }
+}
+
+async function sysctl(key: string, value: string): Promise<void> {
+  await fs.writeFile(`/proc/sys/${key}`, value).catch(() => undefined);
+}
+
+export async function readSysctl(key: string): Promise<string | undefined> {
+  return (await fs.readFile(`/proc/sys/${key}`, 'utf8').catch(() => undefined))?.trim();
+}
+
+export async function writeSysctl(key: string, value: string): Promise<void> {
+  await fs.writeFile(`/proc/sys/${key}`, value);
+}

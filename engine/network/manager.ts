@@ -1,0 +1,489 @@
+/**
+ * The bridge network driver: networks are Linux bridges, a container's sandbox is a named
+ * netns (`ip netns add`, so it outlives the container's processes and keeps its addresses
+ * across restarts) with one veth per attached network.
+ *
+ * Every operation runs under one lock and follows "record first, then kernel": the store
+ * says what should exist, the kernel calls are idempotent, and init() replays the store
+ * (and removes kernel objects the store does not know), so a crash at any point is repaired
+ * by the next start.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import {
+  EngineError,
+  type EndpointInfo,
+  type EndpointSpec,
+  type NetworkCreateRequest,
+  type NetworkInspect,
+  type PortBinding,
+} from '../api/types.js';
+import type { EngineContext, NetworkManager, Sandbox, SandboxRequest } from '../common/contracts.js';
+import { newId } from '../common/naming.js';
+import { isIpv4 } from './cidr.js';
+import { NameIndex } from './dns-answer.js';
+import { DnsServer } from './dns-server.js';
+import { renderHosts, renderResolvConf, parseResolvConf } from './files.js';
+import { chainNames, Firewall } from './firewall.js';
+import { allocateAddress, DEFAULT_POOL, macFor, planNetworkIpam, prefixLen } from './ipam.js';
+import { type Exec, Kernel, NETNS_DIR, readSysctl, writeSysctl } from './kernel.js';
+import { Lock } from './lock.js';
+import { assignPorts, type BerthHolder, findConflict, hostListeners } from './ports.js';
+import { type EndpointRecord, type NetworkRecord, NetworkStore, type SandboxRecord } from './store.js';
+import fs from 'node:fs/promises';
+
+export const DEFAULT_NETWORK = 'bridge';
+
+export interface NetworkManagerOptions {
+  exec: Exec;
+  /** CIDR the default subnets (/24) are taken from. */
+  pool?: string;
+  /** DNS port (53; tests of the server alone may use another). */
+  dnsPort?: number;
+  /**
+   * Also switch on the host-wide net.ipv4.ip_forward when a non-internal network exists
+   * (what Docker does; needed for published ports to be reachable from other hosts).
+   * Off by default: berth otherwise enables forwarding only on its own bridges.
+   */
+  hostIpForward?: boolean;
+  /** Host-wide lock for choosing subnets, shared by every berth root on the host. */
+  hostLockFile?: string;
+  resolvConf?: string;
+}
+
+export class BridgeNetworkManager implements NetworkManager {
+  private readonly store: NetworkStore;
+  private readonly lock: Lock;
+  private readonly hostLock: Lock;
+  private readonly kernel: Kernel;
+  private readonly firewall: Firewall;
+  private readonly dns: DnsServer;
+  private readonly exec: Exec;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly opts: NetworkManagerOptions,
+  ) {
+    this.exec = opts.exec;
+    this.store = new NetworkStore(ctx.naming.root);
+    this.lock = new Lock(this.store.lockFile);
+    this.hostLock = new Lock(opts.hostLockFile ?? '/run/berth-subnets.lock');
+    this.kernel = new Kernel(this.exec);
+    this.firewall = new Firewall(this.exec, chainNames(ctx.naming.long), `${ctx.naming.short}b+`);
+    this.dns = new DnsServer({ port: opts.dnsPort, log: ctx.log, resolvConf: opts.resolvConf });
+  }
+
+  // ------------------------------------------------------------ names
+
+  private netnsName(containerId: string): string {
+    return `${this.ctx.naming.long}-${containerId.slice(0, 12)}`;
+  }
+  private netnsPath(name: string): string {
+    return path.join(NETNS_DIR, name);
+  }
+  private vethName(containerId: string, networkId: string, taken: Set<string>): string {
+    for (let salt = 0; ; salt++) {
+      const h = createHash('sha256').update(`${containerId}/${networkId}/${salt}`).digest('hex').slice(0, 15 - this.ctx.naming.short.length - 1);
+      const name = `${this.ctx.naming.short}v${h}`;
+      if (!taken.has(name)) return name;
+    }
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  async init(): Promise<void> {
+    await this.lock.run(async () => {
+      const networks = await this.store.networks();
+      let sandboxes = await this.store.sandboxes();
+      const known = new Set(networks.map((n) => n.id));
+      await this.maybeHostForward(networks);
+      for (const n of networks) await this.kernel.ensureBridge(n.bridge, n.ipam.gateway, prefixLen(n.ipam.subnet), n.internal);
+      // endpoints whose network vanished (crash during a network rm)
+      for (const sb of sandboxes) {
+        const keep = sb.endpoints.filter((e) => known.has(e.networkId));
+        if (keep.length !== sb.endpoints.length) {
+          sb.endpoints = keep;
+          await this.store.saveSandbox(sb);
+        }
+      }
+      // kernel objects without a record: left by a crash between kernel call and record delete
+      const veths = new Set(sandboxes.flatMap((s) => s.endpoints.map((e) => e.hostVeth)));
+      const bridges = new Set(networks.map((n) => n.bridge));
+      for (const l of await this.kernel.links()) {
+        if (l.ifname.startsWith(`${this.ctx.naming.short}v`) && !veths.has(l.ifname)) await this.kernel.deleteLink(l.ifname);
+        if (l.ifname.startsWith(`${this.ctx.naming.short}b`) && !bridges.has(l.ifname)) await this.kernel.deleteLink(l.ifname);
+      }
+      const nsKnown = new Set(sandboxes.map((s) => s.netns));
+      for (const ns of await this.kernel.netnsList()) {
+        if (ns.startsWith(`${this.ctx.naming.long}-`) && !nsKnown.has(ns)) await this.kernel.deleteNetns(ns);
+      }
+      // records without (part of) their kernel objects: complete them
+      const byId = new Map(networks.map((n) => [n.id, n]));
+      for (const sb of sandboxes) await this.realize(sb, byId);
+      sandboxes = await this.store.sandboxes();
+      await this.syncFirewallAndDns(networks, sandboxes);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.dns.close();
+  }
+
+  private async maybeHostForward(networks: NetworkRecord[]): Promise<void> {
+    if (!this.opts.hostIpForward || !networks.some((n) => !n.internal)) return;
+    if ((await readSysctl('net/ipv4/ip_forward')) !== '1') await writeSysctl('net/ipv4/ip_forward', '1');
+  }
+
+  private async syncFirewallAndDns(networks?: NetworkRecord[], sandboxes?: SandboxRecord[]): Promise<void> {
+    const nets = networks ?? (await this.store.networks());
+    const sbs = sandboxes ?? (await this.store.sandboxes());
+    await this.firewall.sync(nets, sbs);
+    this.dns.setIndex(new NameIndex(nets, sbs));
+    await this.dns.listenOn(nets.map((n) => n.ipam.gateway));
+  }
+
+  // ------------------------------------------------------------ networks
+
+  private async find(idOrName: string, networks?: NetworkRecord[]): Promise<NetworkRecord | undefined> {
+    const all = networks ?? (await this.store.networks());
+    const exact = all.find((n) => n.name === idOrName) ?? all.find((n) => n.id === idOrName);
+    if (exact) return exact;
+    const pref = idOrName.length >= 1 ? all.filter((n) => n.id.startsWith(idOrName)) : [];
+    if (pref.length > 1) throw new EngineError('INVALID', `network id prefix ${idOrName} is ambiguous`);
+    return pref[0];
+  }
+
+  private async get(idOrName: string, networks?: NetworkRecord[]): Promise<NetworkRecord> {
+    const n = await this.find(idOrName, networks);
+    if (!n) throw new EngineError('NOT_FOUND', `network ${idOrName} not found`);
+    return n;
+  }
+
+  async defaultNetwork(): Promise<string> {
+    try {
+      await this.create({ name: DEFAULT_NETWORK });
+    } catch (e) {
+      if (!(e instanceof EngineError && e.code === 'CONFLICT' && (await this.find(DEFAULT_NETWORK)))) throw e;
+    }
+    return DEFAULT_NETWORK;
+  }
+
+  async create(req: NetworkCreateRequest): Promise<{ id: string }> {
+    if (!req.name || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(req.name)) throw new EngineError('INVALID', `invalid network name ${JSON.stringify(req.name)}`);
+    const driver = req.driver ?? 'bridge';
+    if (driver !== 'bridge') throw new EngineError('INVALID', `network driver ${driver} is not supported (only bridge)`);
+    if ((req.ipam?.length ?? 0) > 1 && req.ipam!.filter((c) => c.subnet && isIpv4(c.subnet.split('/')[0]!)).length > 1) {
+      throw new EngineError('INVALID', 'only one IPv4 subnet per network is supported');
+    }
+    const v4 = req.ipam?.find((c) => !c.subnet || isIpv4(c.subnet.split('/')[0]!));
+    return this.lock.run(() =>
+      this.hostLock.run(async () => {
+        const networks = await this.store.networks();
+        if (networks.some((n) => n.name === req.name)) throw new EngineError('CONFLICT', `network with name ${req.name} already exists`);
+        // subnets of other berth roots are bridges with routes, so the host's routes cover them
+        const ipam = planNetworkIpam(v4, networks.map((n) => n.ipam.subnet), await this.kernel.hostRoutes(), this.opts.pool ?? DEFAULT_POOL);
+        const used = new Set(networks.map((n) => n.bridge));
+        let i = 0;
+        while (used.has(`${this.ctx.naming.short}b${i}`)) i++;
+        const rec: NetworkRecord = {
+          id: newId(),
+          name: req.name,
+          driver: 'bridge',
+          created: new Date().toISOString(),
+          internal: !!req.internal,
+          attachable: !!req.attachable,
+          enableIPv6: false,
+          labels: { ...(req.labels ?? {}) },
+          options: { ...(req.options ?? {}) },
+          ipam,
+          bridge: `${this.ctx.naming.short}b${i}`,
+        };
+        await this.store.saveNetwork(rec);
+        const all = [...networks, rec];
+        await this.maybeHostForward(all);
+        await this.kernel.ensureBridge(rec.bridge, ipam.gateway, prefixLen(ipam.subnet), rec.internal);
+        await this.syncFirewallAndDns(all);
+        this.ctx.events.emit({ type: 'network', action: 'create', id: rec.id, attributes: { name: rec.name, type: 'bridge', ...rec.labels } });
+        return { id: rec.id };
+      }),
+    );
+  }
+
+  private toInspect(n: NetworkRecord, sandboxes: SandboxRecord[]): NetworkInspect {
+    const containers: NetworkInspect['containers'] = {};
+    for (const sb of sandboxes) {
+      const ep = sb.endpoints.find((e) => e.networkId === n.id);
+      if (ep) containers[sb.containerId] = { name: sb.name, ipv4Address: `${ep.ipAddress}/${prefixLen(n.ipam.subnet)}`, macAddress: ep.macAddress, aliases: ep.aliases };
+    }
+    return {
+      id: n.id,
+      name: n.name,
+      driver: n.driver,
+      created: n.created,
+      internal: n.internal,
+      enableIPv6: n.enableIPv6,
+      labels: n.labels,
+      options: n.options,
+      ipam: [{ subnet: n.ipam.subnet, gateway: n.ipam.gateway, ...(n.ipam.ipRange ? { ipRange: n.ipam.ipRange } : {}), ...(n.ipam.auxAddresses ? { auxAddresses: n.ipam.auxAddresses } : {}) }],
+      bridge: n.bridge,
+      containers,
+    };
+  }
+
+  async list(filters: Record<string, string[]> = {}): Promise<NetworkInspect[]> {
+    const sandboxes = await this.store.sandboxes();
+    return (await this.store.networks()).filter((n) => matchesFilters(n, filters, sandboxes)).map((n) => this.toInspect(n, sandboxes));
+  }
+
+  async inspect(idOrName: string): Promise<NetworkInspect> {
+    const n = await this.get(idOrName);
+    return this.toInspect(n, await this.store.sandboxes());
+  }
+
+  async remove(idOrName: string): Promise<void> {
+    await this.lock.run(async () => {
+      const networks = await this.store.networks();
+      const n = await this.get(idOrName, networks);
+      const users = (await this.store.sandboxes()).filter((s) => s.endpoints.some((e) => e.networkId === n.id));
+      if (users.length) {
+        throw new EngineError('IN_USE', `network ${n.name} is in use by container${users.length > 1 ? 's' : ''} ${users.map((u) => u.name).join(', ')}`);
+      }
+      await this.removeLocked(n, networks);
+    });
+  }
+
+  private async removeLocked(n: NetworkRecord, networks: NetworkRecord[]): Promise<void> {
+    await this.store.deleteNetwork(n.id);
+    await this.kernel.deleteLink(n.bridge);
+    await this.syncFirewallAndDns(networks.filter((x) => x.id !== n.id));
+    this.ctx.events.emit({ type: 'network', action: 'destroy', id: n.id, attributes: { name: n.name, type: 'bridge' } });
+  }
+
+  async prune(filters: Record<string, string[]> = {}): Promise<{ deleted: string[] }> {
+    return this.lock.run(async () => {
+      let networks = await this.store.networks();
+      const sandboxes = await this.store.sandboxes();
+      const deleted: string[] = [];
+      for (const n of [...networks]) {
+        if (sandboxes.some((s) => s.endpoints.some((e) => e.networkId === n.id))) continue;
+        if (!matchesFilters(n, filters, sandboxes)) continue;
+        await this.removeLocked(n, networks);
+        networks = networks.filter((x) => x.id !== n.id);
+        deleted.push(n.name);
+      }
+      return { deleted };
+    });
+  }
+
+  // ------------------------------------------------------------ ports
+
+  private berthHolders(sandboxes: SandboxRecord[], except: string): BerthHolder[] {
+    return sandboxes.filter((s) => s.containerId !== except).flatMap((s) => s.ports.map((port) => ({ containerId: s.containerId, name: s.name, port })));
+  }
+
+  async checkPorts(containerId: string, ports: PortBinding[]): Promise<void> {
+    const sandboxes = await this.store.sandboxes();
+    const own = sandboxes.find((s) => s.containerId === containerId);
+    // ports this container already publishes are its own (a restart), not a conflict
+    const wanted = ports.filter((p) => !own?.ports.some((o) => o.protocol === p.protocol && o.hostPort === p.hostPort && o.containerPort === p.containerPort));
+    findConflict(wanted, this.berthHolders(sandboxes, containerId), await hostListeners(this.exec));
+  }
+
+  // ------------------------------------------------------------ sandboxes
+
+  async setupSandbox(req: SandboxRequest): Promise<Sandbox> {
+    const specs = req.endpoints.length ? req.endpoints : [{ network: await this.defaultNetwork() }];
+    return this.lock.run(async () => {
+      const networks = await this.store.networks();
+      const sandboxes = await this.store.sandboxes();
+      const prev = sandboxes.find((s) => s.containerId === req.containerId);
+      const others = sandboxes.filter((s) => s.containerId !== req.containerId);
+      const nets = [];
+      for (const spec of specs) nets.push(await this.get(spec.network, networks));
+      // ports: keep what this sandbox already had (random ports stay the same across restarts)
+      const keep = (prev?.ports ?? []).filter((o) => req.ports.some((p) => samePort(p, o)));
+      const fresh = req.ports.filter((p) => !keep.some((o) => samePort(p, o)));
+      const holders = this.berthHolders(others, req.containerId);
+      const listeners = await hostListeners(this.exec);
+      findConflict(fresh, holders, listeners);
+      const ports = [...keep, ...assignPorts(fresh, [...holders, ...keep.map((port) => ({ containerId: req.containerId, name: req.name, port }))], listeners)];
+      const rec: SandboxRecord = {
+        containerId: req.containerId,
+        name: req.name,
+        hostname: req.hostname,
+        netns: this.netnsName(req.containerId),
+        isolated: false,
+        endpoints: [],
+        ports,
+        dns: req.dns,
+        dnsSearch: req.dnsSearch,
+        dnsOptions: req.dnsOptions,
+        extraHosts: req.extraHosts,
+      };
+      const taken = new Set(others.flatMap((s) => s.endpoints.map((e) => e.hostVeth)));
+      for (let i = 0; i < nets.length; i++) {
+        const n = nets[i]!;
+        if (rec.endpoints.some((e) => e.networkId === n.id)) continue;
+        const old = prev?.endpoints.find((e) => e.networkId === n.id);
+        rec.endpoints.push(this.newEndpoint(rec, n, specs[i]!, others, taken, old));
+      }
+      // drop kernel objects of networks this sandbox no longer joins
+      for (const old of prev?.endpoints ?? []) {
+        if (!rec.endpoints.some((e) => e.networkId === old.networkId)) await this.kernel.deleteLink(old.hostVeth);
+      }
+      await this.store.saveSandbox(rec);
+      const byId = new Map(networks.map((n) => [n.id, n]));
+      await this.realize(rec, byId);
+      await this.syncFirewallAndDns(networks, [...others, rec]);
+      return this.toSandbox(rec, byId);
+    });
+  }
+
+  private newEndpoint(sb: SandboxRecord, n: NetworkRecord, spec: EndpointSpec, others: SandboxRecord[], taken: Set<string>, old?: EndpointRecord): EndpointRecord {
+    const used = others.flatMap((s) => s.endpoints.filter((e) => e.networkId === n.id).map((e) => e.ipAddress));
+    const want = spec.ipv4Address || (old && !used.includes(old.ipAddress) ? old.ipAddress : undefined);
+    const ip = allocateAddress(n.ipam, used, want);
+    let ifname = 'eth0';
+    for (let k = 0; sb.endpoints.some((e) => e.ifname === ifname); k++) ifname = `eth${k + 1}`;
+    const hostVeth = old?.hostVeth ?? this.vethName(sb.containerId, n.id, taken);
+    taken.add(hostVeth);
+    return { networkId: n.id, ifname, hostVeth, ipAddress: ip, macAddress: spec.macAddress ?? macFor(ip), aliases: [...(spec.aliases ?? [])] };
+  }
+
+  /** Makes the kernel match one sandbox record (idempotent). */
+  private async realize(sb: SandboxRecord, nets: Map<string, NetworkRecord>): Promise<void> {
+    await this.kernel.ensureNetns(sb.netns);
+    for (const ep of sb.endpoints) {
+      const n = nets.get(ep.networkId);
+      if (!n) continue;
+      await this.kernel.ensureVeth({ netns: sb.netns, hostVeth: ep.hostVeth, ifname: ep.ifname, bridge: n.bridge, address: ep.ipAddress, prefix: prefixLen(n.ipam.subnet), mac: ep.macAddress });
+    }
+    const primary = sb.endpoints.find((e) => !nets.get(e.networkId)?.internal);
+    await this.kernel.setDefaultRoute(sb.netns, primary ? nets.get(primary.networkId)!.ipam.gateway : undefined, primary?.ifname);
+  }
+
+  private toSandbox(sb: SandboxRecord, nets: Map<string, NetworkRecord>): Sandbox {
+    const endpoints: Record<string, EndpointInfo> = {};
+    for (const ep of sb.endpoints) {
+      const n = nets.get(ep.networkId);
+      if (n) endpoints[n.name] = endpointInfo(ep, n);
+    }
+    const first = sb.endpoints.map((e) => nets.get(e.networkId)).find(Boolean);
+    return {
+      netnsPath: this.netnsPath(sb.netns),
+      endpoints,
+      ports: sb.ports,
+      hosts: renderHosts({ hostname: sb.hostname, addresses: sb.endpoints.slice(0, 1).map((e) => e.ipAddress), extraHosts: sb.extraHosts, gateway: first?.ipam.gateway }),
+      resolvConf: renderResolvConf({ nameserver: first?.ipam.gateway, search: sb.dnsSearch, options: sb.dnsOptions }),
+    };
+  }
+
+  async setupIsolated(containerId: string): Promise<string> {
+    return this.lock.run(async () => {
+      const prev = await this.store.sandbox(containerId);
+      const rec: SandboxRecord = prev ?? { containerId, name: containerId.slice(0, 12), hostname: containerId.slice(0, 12), netns: this.netnsName(containerId), isolated: true, endpoints: [], ports: [] };
+      await this.store.saveSandbox(rec);
+      await this.kernel.ensureNetns(rec.netns);
+      return this.netnsPath(rec.netns);
+    });
+  }
+
+  /** resolv.conf for a container without the embedded server (network_mode none/host). */
+  async hostResolvConf(dns?: string[], search?: string[], options?: string[]): Promise<string> {
+    const host = parseResolvConf(await fs.readFile(this.opts.resolvConf ?? '/etc/resolv.conf', 'utf8').catch(() => ''));
+    return renderResolvConf({ fallback: dns?.length ? dns : host.nameservers, search: search ?? host.search, options: options ?? host.options });
+  }
+
+  async teardownSandbox(containerId: string): Promise<void> {
+    await this.lock.run(async () => {
+      const rec = await this.store.sandbox(containerId);
+      for (const ep of rec?.endpoints ?? []) await this.kernel.deleteLink(ep.hostVeth);
+      await this.kernel.deleteNetns(rec?.netns ?? this.netnsName(containerId));
+      await this.store.deleteSandbox(containerId);
+      if (rec) await this.syncFirewallAndDns();
+    });
+  }
+
+  async connect(containerId: string, endpoint: EndpointSpec): Promise<EndpointInfo> {
+    return this.lock.run(async () => {
+      const networks = await this.store.networks();
+      const sandboxes = await this.store.sandboxes();
+      const sb = sandboxes.find((s) => s.containerId === containerId);
+      if (!sb || sb.isolated) throw new EngineError('CONFLICT', `container ${containerId.slice(0, 12)} has no bridge sandbox to connect`);
+      const n = await this.get(endpoint.network, networks);
+      if (sb.endpoints.some((e) => e.networkId === n.id)) throw new EngineError('CONFLICT', `container ${sb.name} is already connected to network ${n.name}`);
+      const others = sandboxes.filter((s) => s !== sb);
+      const taken = new Set(sandboxes.flatMap((s) => s.endpoints.map((e) => e.hostVeth)));
+      const ep = this.newEndpoint(sb, n, endpoint, others, taken);
+      sb.endpoints.push(ep);
+      await this.store.saveSandbox(sb);
+      await this.realize(sb, new Map(networks.map((x) => [x.id, x])));
+      await this.syncFirewallAndDns(networks, sandboxes);
+      this.ctx.events.emit({ type: 'network', action: 'connect', id: n.id, attributes: { name: n.name, container: containerId } });
+      return endpointInfo(ep, n);
+    });
+  }
+
+  async disconnect(containerId: string, network: string): Promise<void> {
+    await this.lock.run(async () => {
+      const networks = await this.store.networks();
+      const sandboxes = await this.store.sandboxes();
+      const sb = sandboxes.find((s) => s.containerId === containerId);
+      const n = await this.get(network, networks);
+      const ep = sb?.endpoints.find((e) => e.networkId === n.id);
+      if (!sb || !ep) throw new EngineError('NOT_FOUND', `container ${containerId.slice(0, 12)} is not connected to network ${n.name}`);
+      sb.endpoints = sb.endpoints.filter((e) => e !== ep);
+      await this.store.saveSandbox(sb);
+      await this.kernel.deleteLink(ep.hostVeth);
+      await this.realize(sb, new Map(networks.map((x) => [x.id, x])));
+      await this.syncFirewallAndDns(networks, sandboxes);
+      this.ctx.events.emit({ type: 'network', action: 'disconnect', id: n.id, attributes: { name: n.name, container: containerId } });
+    });
+  }
+}
+
+function samePort(p: PortBinding, o: { containerPort: number; protocol: string; hostIp: string; hostPort: number }): boolean {
+  const ip = p.hostIp && p.hostIp !== '::' ? p.hostIp : '0.0.0.0';
+  return p.containerPort === o.containerPort && p.protocol === o.protocol && ip === o.hostIp && (!p.hostPort || p.hostPort === o.hostPort);
+}
+
+function endpointInfo(ep: EndpointRecord, n: NetworkRecord): EndpointInfo {
+  return {
+    networkId: n.id,
+    networkName: n.name,
+    ipAddress: ep.ipAddress,
+    ipPrefixLen: prefixLen(n.ipam.subnet),
+    gateway: n.internal ? '' : n.ipam.gateway,
+    macAddress: ep.macAddress,
+    aliases: ep.aliases,
+  };
+}
+
+/** Docker's network filters: name (substring), id (prefix), label (key or key=value), driver, dangling. */
+function matchesFilters(n: NetworkRecord, filters: Record<string, string[]>, sandboxes: SandboxRecord[]): boolean {
+  for (const [k, values] of Object.entries(filters)) {
+    if (!values.length) continue;
+    const ok = values.some((v) => {
+      switch (k) {
+        case 'name':
+          return n.name.includes(v);
+        case 'id':
+          return n.id.startsWith(v);
+        case 'driver':
+          return n.driver === v;
+        case 'label': {
+          const i = v.indexOf('=');
+          return i < 0 ? v in n.labels : n.labels[v.slice(0, i)] === v.slice(i + 1);
+        }
+        case 'dangling': {
+          const used = sandboxes.some((s) => s.endpoints.some((e) => e.networkId === n.id));
+          return (v === 'true' || v === '1') === !used;
+        }
+        default:
+          return true;
+      }
+    });
+    if (!ok) return false;
+  }
+  return true;
+}
