@@ -87,3 +87,34 @@ describe('startWatcher', () => {
     expect(events.map((e) => e.kind)).toContain('add');
   });
 });
+
+describe('fallback to polling', () => {
+  it('reopens in polling mode when the kernel refuses watches, and says so', async () => {
+    const { EventEmitter } = await import('node:events');
+    const opened: { usePolling: boolean; w: InstanceType<typeof EventEmitter> & { closed?: boolean } }[] = [];
+    const fakeWatch = ((paths: string[], o: { usePolling: boolean }) => {
+      const em = Object.assign(new EventEmitter(), {
+        closed: false,
+        add: () => undefined,
+        unwatch: () => undefined,
+        close: async () => {
+          em.closed = true;
+        },
+      });
+      opened.push({ usePolling: o.usePolling, w: em });
+      setImmediate(() => em.emit('ready'));
+      return em;
+    }) as unknown as NonNullable<Parameters<typeof startWatcher>[0]['watchFn']>;
+    const notices: string[] = [];
+    const watcher = await startWatcher({ paths: ['/x'], watchFn: fakeWatch, onEvent: () => undefined, onNotice: (m) => notices.push(m), onError: () => undefined });
+    expect(watcher.polling).toBe(false);
+    opened[0]!.w.emit('error', Object.assign(new Error('System limit for number of file watchers reached'), { code: 'ENOSPC' }));
+    await sleep(20);
+    expect(watcher.polling).toBe(true);
+    expect(opened.map((o) => o.usePolling)).toEqual([false, true]);
+    expect(opened[0]!.w.closed).toBe(true);
+    expect(notices[0]).toMatch(/polling/);
+    expect(notices[0]).toMatch(/ENOSPC/);
+    await watcher.close();
+  });
+});

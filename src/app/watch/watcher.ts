@@ -26,6 +26,8 @@ export interface WatcherOptions {
   onError(err: Error): void;
   /** How long after a change the trailing check looks again (ms). Default 60. */
   settleMs?: number;
+  /** chokidar's watch (injected by tests). */
+  watchFn?: typeof watch;
 }
 
 export interface FileWatcher {
@@ -47,7 +49,7 @@ function signature(p: string): string {
 }
 
 async function open(paths: string[], opts: WatcherOptions, usePolling: boolean, onEvent: (kind: FileEventKind, p: string) => void, onError: (e: Error) => void): Promise<FSWatcher> {
-  const w = watch(paths, {
+  const w = (opts.watchFn ?? watch)(paths, {
     ignoreInitial: true,
     // Deletes must not wait 100 ms for a possible atomic-save re-add: the coalescer folds
     // an unlink followed by an add into a change anyway.
