@@ -52,7 +52,7 @@ export function renderRules(chains: Chains, bridgeWildcard: string, networks: Ne
     for (const p of sb.ports) {
       const dst = p.hostIp && p.hostIp !== '0.0.0.0' && p.hostIp !== '::' ? ` -d ${p.hostIp}/32` : '';
       dnat.push(`-A ${chains.dnat}${dst} -p ${p.protocol} -m ${p.protocol} --dport ${p.hostPort} -j DNAT --to-destination ${t.ip}:${p.containerPort}`);
-      fwd.push(`-A ${chains.fwd} -d ${t.ip}/32 -o ${t.bridge} -p ${p.protocol} -m ${p.protocol} --dport ${p.containerPort} -j ACCEPT`);
+      fwd.push(`-A ${chains.fwd} -d ${t.ip}/32 -o ${t.bridge} -p ${p.protocol} -m ${p.protocol} --dport ${p.containerPort} -m conntrack --ctstate DNAT -j ACCEPT`);
     }
   }
   // 4. within one bridge everything passes (br_netfilter sends bridged frames through FORWARD)

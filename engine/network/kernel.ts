@@ -102,6 +102,9 @@ export class Kernel {
       await this.exec('ip', ['link', 'add', o.hostVeth, 'type', 'veth', 'peer', 'name', o.ifname, 'netns', o.netns]);
     }
     await this.exec('ip', ['link', 'set', o.hostVeth, 'master', o.bridge, 'up']);
+    // hairpin: with br_netfilter, a container's packet to its own published port is DNAT'd
+    // at bridge level and must leave through the port it came in by
+    await this.exec('ip', ['link', 'set', 'dev', o.hostVeth, 'type', 'bridge_slave', 'hairpin', 'on']);
     await this.exec('ip', ['-n', o.netns, '-batch', '-'], {
       input: [`link set ${o.ifname} address ${o.mac}`, `addr replace ${o.address}/${o.prefix} dev ${o.ifname}`, `link set ${o.ifname} up`].join('\n') + '\n',
     });
