@@ -353,12 +353,26 @@ export class EngineClient implements Engine {
 
   /** Asks the daemon to exit (engine stop). Not part of Engine: only the CLI uses it. */
   async shutdown(): Promise<void> {
+    await this.control('_shutdown');
+  }
+
+  /** Resolves with the daemon's pid when something answers on the socket; UNAVAILABLE otherwise. */
+  async ping(timeoutMs = 5000): Promise<{ pid: number }> {
+    return (await this.control('_ping', timeoutMs)) as { pid: number };
+  }
+
+  private async control(route: string, timeoutMs = 10_000): Promise<unknown> {
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = http.request({ socketPath: this.socketPath, path: `/${API_VERSION}/_shutdown`, method: 'POST', agent: this.agent });
+      const req = http.request({ socketPath: this.socketPath, path: `/${API_VERSION}/${route}`, method: 'POST', agent: this.agent, timeout: timeoutMs });
+      req.on('timeout', () => req.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })));
       req.on('error', (e: NodeJS.ErrnoException) => reject(unavailable(this.socketPath, e)));
       req.on('response', resolve);
       req.end();
     });
-    res.resume();
+    for await (const f of frames(res)) {
+      if ('r' in f) return f.r;
+      if ('e' in f) throw new EngineError(f.e.code, f.e.message, f.e.details);
+    }
+    throw new EngineError('UNAVAILABLE', `no answer from the engine at ${this.socketPath}`);
   }
 }

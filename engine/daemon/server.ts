@@ -77,6 +77,13 @@ export function createEngineServer(engine: Engine, opts: ServerOptions = {}): ht
       res.end();
     };
 
+    if (req.method === 'POST' && m?.[2] === '_ping') {
+      // Cheap liveness check for clients deciding whether to start an engine.
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.end(JSON.stringify({ r: { pid: process.pid } }) + '\n');
+      return;
+    }
     if (req.method === 'POST' && m?.[2] === '_shutdown' && opts.onShutdown) {
       req.resume();
       res.writeHead(202, { 'content-type': 'application/x-ndjson' });
