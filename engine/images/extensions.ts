@@ -8,6 +8,7 @@ import type { BuildRunner } from '../common/contracts.js';
 import type { ImageStoreImpl } from './store.js';
 import { loadArchive } from './load.js';
 import { saveArchive } from './save.js';
+import type { Registries } from './registry/index.js';
 
 const todo = (what: string): never => {
   throw new EngineError('INTERNAL', `image ${what} is not implemented yet`);
@@ -19,20 +20,21 @@ export function load(s: ImageStoreImpl, src: Readable, p?: ProgressFn): Promise<
 export function save(s: ImageStoreImpl, refs: string[]): Promise<Readable> {
   return saveArchive(s.core, refs);
 }
-export async function pull(_s: ImageStoreImpl, _ref: string, _p?: ProgressFn): Promise<string> {
-  return todo('pull');
+const reg = (s: ImageStoreImpl): Registries => s.registries;
+export function pull(s: ImageStoreImpl, ref: string, p?: ProgressFn): Promise<string> {
+  return reg(s).pull(ref, p);
 }
-export async function push(_s: ImageStoreImpl, _ref: string, _p?: ProgressFn): Promise<string> {
-  return todo('push');
+export function push(s: ImageStoreImpl, ref: string, p?: ProgressFn): Promise<string> {
+  return reg(s).push(ref, p);
 }
 export async function build(_s: ImageStoreImpl, _o: BuildOptions, _r: BuildRunner, _p?: ProgressFn): Promise<string> {
   return todo('build');
 }
-export async function login(_s: ImageStoreImpl, _server: string, _u: string, _pw: string): Promise<void> {
-  return todo('login');
+export function login(s: ImageStoreImpl, server: string, u: string, pw: string): Promise<void> {
+  return reg(s).login(server, u, pw);
 }
-export async function search(_s: ImageStoreImpl, _t: string, _r?: string): Promise<string[]> {
-  return todo('search');
+export function search(s: ImageStoreImpl, t: string, r?: string): Promise<string[]> {
+  return reg(s).search(t, r);
 }
 export async function cacheDiffIds(_s: ImageStoreImpl): Promise<Set<string>> {
   return new Set();

@@ -12,14 +12,17 @@ import { importTarball } from './import.js';
 import { familiarName, looksLikeId, normalizeTagged, parseReference } from './reference.js';
 import { Snapshots } from './rootfs.js';
 import * as ext from './extensions.js';
+import { Registries } from './registry/index.js';
 
 export class ImageStoreImpl implements ImageStore {
   readonly core: ImageCore;
   readonly snaps: Snapshots;
+  readonly registries: Registries;
 
   constructor(readonly ctx: EngineContext) {
     this.core = new ImageCore(ctx);
     this.snaps = new Snapshots(this.core.p);
+    this.registries = new Registries(this.core);
   }
 
   init(): Promise<void> {
