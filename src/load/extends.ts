@@ -1,0 +1,91 @@
+/**
+ * Pass "extends": a service with `extends: {service, file?}` is its base service merged
+ * with itself (same merge rules as files). Chains are followed; a cycle is an error that
+ * lists the chain. A base from another file has its relative paths resolved against that
+ * file's folder first.
+ */
+import path from 'node:path';
+import { isMap, type LoadContext, type Tree } from './context.js';
+import { cloneTree, mergeTrees } from './merge.js';
+import { dirOf, loadFile } from './file.js';
+import { resolveServicePaths } from './paths.js';
+
+interface Ref {
+  file: string; // absolute file the service is defined in ("" = the merged main files)
+  service: string;
+}
+
+export function applyExtends(ctx: LoadContext, tree: Tree, projectDir: string): void {
+  const services = tree.services;
+  if (!isMap(services)) return;
+  const done = new Map<string, Tree>();
+  for (const name of Object.keys(services)) {
+    const r = resolve(ctx, { file: '', service: name }, services, projectDir, [], done);
+    if (r) services[name] = r;
+  }
+}
+
+function keyOf(r: Ref): string {
+  return `${r.file}#${r.service}`;
+}
+
+function resolve(ctx: LoadContext, ref: Ref, services: Tree, projectDir: string, chain: Ref[], done: Map<string, Tree>): Tree | undefined {
+  const k = keyOf(ref);
+  if (done.has(k)) return done.get(k);
+  const svc = services[ref.service];
+  if (!isMap(svc)) return undefined;
+  const ext = svc.extends;
+  if (ext === undefined || ext === null) {
+    done.set(k, svc);
+    return svc;
+  }
+  const extLoc = ctx.src.key(svc, 'extends');
+  const spec = typeof ext === 'string' ? { service: ext } : isMap(ext) ? ext : undefined;
+  if (!spec || typeof spec.service !== 'string') {
+    ctx.diag.error('extends', `extends of service "${ref.service}" must name a service`, { loc: extLoc, path: ['services', ref.service, 'extends'] });
+    return undefined;
+  }
+  const herePath = ['services', ref.service, 'extends'];
+  let baseRef: Ref;
+  let baseServices: Tree;
+  if (typeof spec.file === 'string') {
+    // Relative to the file that holds this `extends` (already absolute if paths ran).
+    const fromFile = extLoc?.file && path.isAbsolute(extLoc.file) ? extLoc.file : ref.file || path.join(projectDir, 'x');
+    const abs = path.resolve(dirOf(fromFile, projectDir), spec.file);
+    const other = ctx.io.exists(abs) ? loadFile(ctx, abs) : undefined;
+    if (!ctx.io.exists(abs)) {
+      ctx.diag.error('extends', `extends of service "${ref.service}": file ${abs} not found`, { loc: extLoc, path: [...herePath, 'file'] });
+      return undefined;
+    }
+    if (!other) return undefined;
+    baseServices = isMap(other.services) ? other.services : {};
+    baseRef = { file: abs, service: spec.service };
+  } else {
+    baseServices = services;
+    baseRef = { file: ref.file, service: spec.service };
+  }
+  const nextChain = [...chain, ref];
+  if (nextChain.some((r) => keyOf(r) === keyOf(baseRef))) {
+    const names = [...nextChain.slice(nextChain.findIndex((r) => keyOf(r) === keyOf(baseRef))), baseRef].map((r) => r.service);
+    ctx.diag.error('extends', `circular extends: ${names.join(' -> ')}`, { loc: extLoc, path: herePath });
+    return undefined;
+  }
+  if (!isMap(baseServices[spec.service])) {
+    ctx.diag.error('extends', `service "${ref.service}" extends undefined service "${spec.service}"${baseRef.file && baseRef.file !== ref.file ? ` (in ${baseRef.file})` : ''}`, {
+      loc: extLoc,
+      path: [...herePath, 'service'],
+    });
+    return undefined;
+  }
+  const resolvedBase = resolve(ctx, baseRef, baseServices, baseRef.file ? path.dirname(baseRef.file) : projectDir, nextChain, done);
+  if (!resolvedBase) return undefined;
+  const base = cloneTree(ctx, resolvedBase);
+  delete base.extends;
+  if (baseRef.file && baseRef.file !== ref.file) resolveServicePaths(base, path.dirname(baseRef.file), { home: ctx.home });
+  const self: Tree = { ...svc };
+  ctx.src.copy(svc, self);
+  delete self.extends;
+  const merged = mergeTrees(ctx, base, self, ['services', ref.service]);
+  done.set(k, merged);
+  return merged;
+}

@@ -1,0 +1,46 @@
+/**
+ * One file through the per-file passes, in order: read → parse → interpolate (+ typed
+ * conversion) → validate → canonical. What comes out is ready to be merged.
+ */
+import path from 'node:path';
+import type { LoadContext, Tree } from './context.js';
+import { parseYaml } from './parse.js';
+import { interpolateTree } from './interpolate.js';
+import { validateTree } from './validate.js';
+import { canonicalizeTree } from './canonical.js';
+import { STDIN } from './discover.js';
+
+/** Label used in diagnostics for standard input. */
+export const STDIN_NAME = '<stdin>';
+
+export function loadFile(ctx: LoadContext, file: string): Tree | undefined {
+  if (ctx.cache.has(file)) return ctx.cache.get(file);
+  let text: string;
+  let name = file;
+  if (file === STDIN) {
+    text = ctx.stdin ?? '';
+    name = STDIN_NAME;
+  } else {
+    try {
+      text = ctx.io.readFile(file);
+    } catch (e) {
+      ctx.diag.error('file-not-found', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      ctx.cache.set(file, undefined);
+      return undefined;
+    }
+  }
+  const tree = parseYaml(ctx, name, text);
+  if (tree) {
+    interpolateTree(ctx, tree);
+    // Canonicalize even after schema errors: later passes then report more, and every
+    // error of the file is shown in one run (shapes the schema rejected are left alone).
+    validateTree(ctx, tree, ctx.validator);
+    canonicalizeTree(ctx, tree);
+  }
+  ctx.cache.set(file, tree);
+  return tree;
+}
+
+export function dirOf(file: string, projectDir: string): string {
+  return file === STDIN ? projectDir : path.dirname(file);
+}

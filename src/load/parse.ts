@@ -1,0 +1,125 @@
+/**
+ * Pass "parse": YAML text → a plain JS tree, with the position of every value recorded in the
+ * SourceMap. We walk the `yaml` package's node tree ourselves (rather than `toJS()`) because
+ * only the nodes carry ranges, and because `!reset` / `!override` must be seen as tags.
+ * Duplicate keys, syntax errors and non-mapping documents become diagnostics.
+ */
+import { isAlias, isMap as isYamlMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
+import type { LoadContext, Loc, Tree } from './context.js';
+
+const MAX_NODES = 2_000_000; // alias bombs ("billion laughs") stop here
+
+export function parseYaml(ctx: LoadContext, file: string, text: string): Tree | undefined {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, merge: true, uniqueKeys: true, prettyErrors: false, strict: false });
+  const at = (offset: number): Loc => {
+    const p = lc.linePos(offset);
+    return { file, line: p.line, col: p.col };
+  };
+  let ok = true;
+  for (const e of doc.errors) {
+    ok = false;
+    const dup = e.code === 'DUPLICATE_KEY';
+    ctx.diag.error(dup ? 'duplicate-key' : 'yaml-syntax', dup ? 'duplicate key in one mapping' : `YAML syntax error: ${firstLine(e.message)}`, {
+      loc: at(e.pos[0]),
+    });
+  }
+  for (const w of doc.warnings) {
+    if (w.code === 'TAG_RESOLVE_FAILED' && /!(reset|override)/.test(w.message)) continue;
+    ctx.diag.warn('yaml-syntax', `YAML: ${firstLine(w.message)}`, { loc: at(w.pos[0]) });
+  }
+  if (!ok) return undefined;
+  const root = doc.contents as YamlNode | null;
+  if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) {
+    return {}; // an empty file is an empty project fragment
+  }
+  if (!isYamlMap(root)) {
+    ctx.diag.error('type', 'a Compose file must be a mapping at the top level', { loc: at(root.range?.[0] ?? 0) });
+    return undefined;
+  }
+  const state = { count: 0 };
+  const out = convert(ctx, doc, root, at, state, new Set());
+  return out as Tree;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+type At = (offset: number) => Loc;
+
+function convert(ctx: LoadContext, doc: Document, node: unknown, at: At, state: { count: number }, resolving: Set<unknown>): unknown {
+  if (++state.count > MAX_NODES) throw new Error('alias expansion limit');
+  if (isAlias(node)) {
+    const target = node.resolve(doc);
+    if (!target || resolving.has(target)) return null;
+    resolving.add(target);
+    const v = convert(ctx, doc, target, at, state, resolving);
+    resolving.delete(target);
+    return v;
+  }
+  if (isYamlMap(node)) {
+    const obj: Tree = {};
+    ctx.src.setSelf(obj, node.range ? at(node.range[0]) : undefined);
+    const merged: [string, unknown, Loc | undefined][] = [];
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const k = pair.key as YamlNode | null;
+      if (isScalar(k) && typeof k.value === 'symbol') {
+        // merge key `<<`: explicit keys of this mapping win, then earlier sources win.
+        const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+        for (const s of sources) {
+          const v = convert(ctx, doc, s, at, state, resolving);
+          if (v && typeof v === 'object' && !Array.isArray(v)) {
+            for (const [mk, mv] of Object.entries(v)) merged.push([mk, mv, ctx.src.key(v, mk)]);
+          }
+        }
+        continue;
+      }
+      const key = k === null ? '' : isScalar(k) ? String(k.value ?? '') : String((k as { toString(): string }).toString());
+      const valNode = pair.value as YamlNode | null;
+      const val = valNode === null ? null : convert(ctx, doc, valNode, at, state, resolving);
+      obj[key] = val;
+      const pos = valNode?.range ? at(valNode.range[0]) : k && (k as YamlNode).range ? at((k as YamlNode).range![0]) : undefined;
+      ctx.src.setKey(obj, key, pos);
+      const tag = valNode && !isAlias(valNode) ? (valNode as { tag?: string }).tag : undefined;
+      if (tag === '!reset' || tag === '!override') ctx.src.setTag(obj, key, tag === '!reset' ? 'reset' : 'override');
+    }
+    for (const [mk, mv, loc] of merged) {
+      if (!(mk in obj)) {
+        obj[mk] = mv;
+        ctx.src.setKey(obj, mk, loc);
+      }
+    }
+    return obj;
+  }
+  if (isSeq(node)) {
+    const arr: unknown[] = [];
+    ctx.src.setSelf(arr, node.range ? at(node.range[0]) : undefined);
+    node.items.forEach((item, i) => {
+      arr.push(convert(ctx, doc, item, at, state, resolving));
+      const r = (item as YamlNode | null)?.range;
+      ctx.src.setKey(arr, i, r ? at(r[0]) : undefined);
+      const tag = item && !isAlias(item) ? (item as { tag?: string }).tag : undefined;
+      if (tag === '!reset' || tag === '!override') ctx.src.setTag(arr, i, tag === '!reset' ? 'reset' : 'override');
+    });
+    return arr;
+  }
+  if (isScalar(node)) return scalarValue(node);
+  return null;
+}
+
+/**
+ * Scalars as Compose (go-yaml v3) reads them: the YAML 1.2 core schema, except that a plain
+ * number with a leading zero is octal (file modes like `0440`).
+ */
+function scalarValue(s: Scalar): unknown {
+  if (s.type === 'PLAIN' && typeof s.source === 'string' && /^0[0-7]+$/.test(s.source)) return parseInt(s.source, 8);
+  if (s.type === 'PLAIN' && typeof s.source === 'string' && /^0o[0-7]+$/.test(s.source)) return parseInt(s.source.slice(2), 8);
+  const v = s.value;
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+  if (v instanceof Date) return s.source ?? v.toISOString();
+  return v === undefined ? null : v;
+}

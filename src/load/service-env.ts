@@ -1,0 +1,43 @@
+/**
+ * Pass "service environment": each service's final environment, in the Spec's precedence:
+ * `environment` over `env_file` (later env files over earlier ones); a bare `KEY` in
+ * `environment` takes the value from the shell / .env, and stays null when there is none.
+ * env files are read here (after paths became absolute). `env_file` stays in the output.
+ */
+import { isMap, type LoadContext, type Tree } from './context.js';
+import { parseDotenv } from './dotenv.js';
+
+export function resolveServiceEnvironment(ctx: LoadContext, tree: Tree): void {
+  const services = tree.services;
+  if (!isMap(services)) return;
+  for (const [name, s] of Object.entries(services)) {
+    if (!isMap(s)) continue;
+    const fromFiles: Record<string, string> = {};
+    if (Array.isArray(s.env_file)) {
+      s.env_file.forEach((e, i) => {
+        if (!isMap(e) || typeof e.path !== 'string') return;
+        const loc = ctx.src.key(s.env_file, i) ?? ctx.src.key(s, 'env_file');
+        if (!ctx.io.exists(e.path) || ctx.io.isDir(e.path)) {
+          if (e.required !== false) {
+            ctx.diag.error('env-file', `env file ${e.path} not found`, { loc, path: ['services', name, 'env_file', i], hint: 'create it, or mark it `required: false`' });
+          }
+          return;
+        }
+        const r = parseDotenv(ctx.io.readFile(e.path), (n) => ctx.vars[n], e.format === 'raw');
+        for (const err of r.errors) ctx.diag.error('env-file', err.message.replace(/^line \d+: /, ''), { loc: { file: e.path, line: err.line, col: 1 } });
+        Object.assign(fromFiles, r.values);
+      });
+    }
+    const env = isMap(s.environment) ? s.environment : undefined;
+    if (!env && Object.keys(fromFiles).length === 0) continue;
+    const out: Record<string, string | null> = { ...fromFiles };
+    for (const [k, v] of Object.entries(env ?? {})) {
+      if (v === null || v === undefined) {
+        const fromShell = ctx.vars[k];
+        out[k] = fromShell !== undefined ? fromShell : k in fromFiles ? fromFiles[k]! : null;
+      } else out[k] = String(v);
+    }
+    if (env) ctx.src.copy(env, out);
+    s.environment = out;
+  }
+}
