@@ -118,6 +118,10 @@ export class Coalescer {
     this.opts.onBatch(changes, info);
   }
 
+  has(path: string): boolean {
+    return this.state.has(path);
+  }
+
   get pending(): number {
     return this.state.size;
   }

@@ -311,6 +311,7 @@ export class WatchSession {
       poll: opts.poll,
       ignored: this.ignored,
       onEvent: this.onFileEvent,
+      isPending: (p) => this.coalescer.has(p),
       onNotice: (m) => deps.print(`watch: ${m}`),
       onError: (e) => deps.print(`watch: ${e.message}`),
     });

@@ -24,8 +24,11 @@ export interface WatcherOptions {
   /** Things the user should know (fallback to polling). */
   onNotice(msg: string): void;
   onError(err: Error): void;
-  /** How long after a change the trailing check looks again (ms). Default 60. */
+  /** How long after its last reported change a path is still re-checked (ms). Default 55 (chokidar throttles for 50). */
   settleMs?: number;
+  /** Whether a path already waits in the coalescer: its content is read later anyway, so a
+   *  change seen by the sweep needs no event of its own. */
+  isPending?: (abs: string) => boolean;
   /** chokidar's watch (injected by tests). */
   watchFn?: typeof watch;
 }
@@ -38,6 +41,8 @@ export interface FileWatcher {
 }
 
 const LIMIT_CODES = new Set(['ENOSPC', 'EMFILE', 'ENFILE']);
+const FINE_MS = 8;
+const FINE_LIMIT = 500;
 
 function signature(p: string): string {
   try {
@@ -68,36 +73,41 @@ async function open(paths: string[], opts: WatcherOptions, usePolling: boolean, 
 }
 
 export async function startWatcher(opts: WatcherOptions): Promise<FileWatcher> {
-  const settleMs = opts.settleMs ?? 60;
+  const settleMs = opts.settleMs ?? 55;
   let watched = new Set(opts.paths);
   let polling = opts.poll ?? false;
   let closed = false;
   let switching: Promise<void> | undefined;
-  // path → signature when its last change was reported
-  const unsettled = new Map<string, string>();
+  // path → its signature when its last change was reported, and when. chokidar's throttle
+  // window is per path and lasts 50 ms from the last change it emitted, so each reported
+  // path is re-checked every few ms until settleMs passed since its last report. Past
+  // FINE_LIMIT paths (a branch switch), one check per settle period keeps the cost bounded.
+  const unsettled = new Map<string, { sig: string; at: number }>();
   let sweep: NodeJS.Timeout | undefined;
 
   const armSweep = () => {
-    if (sweep || closed) return;
-    sweep = setTimeout(() => {
-      sweep = undefined;
-      for (const [p, sig] of [...unsettled]) {
-        const now = signature(p);
-        if (now === sig) unsettled.delete(p);
-        else if (now === 'missing') unsettled.delete(p); // its unlink event comes on its own
-        else {
-          unsettled.set(p, now);
-          opts.onEvent({ kind: 'change', path: p });
-        }
-      }
-      if (unsettled.size) armSweep();
-    }, settleMs);
+    if (closed || sweep || !unsettled.size) return;
+    sweep = setTimeout(runSweep, unsettled.size <= FINE_LIMIT ? FINE_MS : settleMs);
+  };
+
+  const runSweep = () => {
+    sweep = undefined;
+    const now = performance.now();
+    for (const [p, e] of [...unsettled]) {
+      const sig = signature(p);
+      if (sig === 'missing') unsettled.delete(p); // its unlink event comes on its own
+      else if (sig !== e.sig) {
+        unsettled.set(p, { sig, at: now });
+        if (!opts.isPending?.(p)) opts.onEvent({ kind: 'change', path: p });
+      } else if (now - e.at >= settleMs) unsettled.delete(p);
+    }
+    armSweep();
   };
 
   const onEvent = (kind: FileEventKind, p: string) => {
     if (closed) return;
     if (kind === 'change' || kind === 'add') {
-      unsettled.set(p, signature(p));
+      unsettled.set(p, { sig: signature(p), at: performance.now() });
       armSweep();
     }
     opts.onEvent({ kind, path: p });
