@@ -7,8 +7,8 @@
  * noise ("must be string", "must be object", "must match a schema in anyOf" for one typo).
  * We collapse each such group the way compose-go does: re-check the value against every
  * branch on its own, drop the branches whose type did not even match, and keep the branch
- * whose errors lie deepest. The schema follows two conventions that make this exact (a node
- * holding anyOf/oneOf holds nothing else, and every branch is a $ref or has no $ref).
+ * whose errors lie deepest. The schema follows one convention that makes this exact: a node
+ * holding anyOf/oneOf holds nothing else but annotations.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -31,7 +31,7 @@ type Found =
   | { kind: 'type'; path: Path; expected: string[]; expect?: string; value: unknown }
   | { kind: 'unknown-key'; path: Path; key: string; candidates: string[] }
   | { kind: 'required'; path: Path; key: string }
-  | { kind: 'value'; path: Path; value: unknown; expect?: string }
+  | { kind: 'value'; path: Path; value: unknown; expect?: string; fallback?: string }
   | { kind: 'exclusive'; path: Path; keys: string[] }
   | { kind: 'external'; path: Path; key: string }
   | { kind: 'name'; path: Path; name: string; expect?: string }
@@ -41,6 +41,8 @@ interface Compiled {
   ajv: Ajv;
   root: ValidateFunction;
   schemaId: string;
+  /** Attributes of a service, for the hint when one is written at the top level. */
+  serviceKeys: string[];
   branches: WeakMap<object, ValidateFunction>;
 }
 
@@ -53,7 +55,7 @@ let compiled: Compiled | undefined;
 export function validateSchema(doc: unknown): SchemaIssue[] {
   compiled ??= compile();
   const found = explain(compiled, doc, compiled.root);
-  const issues = found.map(render);
+  const issues = found.map((f) => render(f, compiled!.serviceKeys));
   return sortByDocument(dedupe(issues), doc);
 }
 
@@ -72,7 +74,10 @@ export function schemaFile(): string {
 }
 
 function compile(): Compiled {
-  const schema = JSON.parse(readFileSync(schemaFile(), 'utf8')) as { $id: string };
+  const schema = JSON.parse(readFileSync(schemaFile(), 'utf8')) as {
+    $id: string;
+    definitions: { service: { properties: Record<string, unknown> } };
+  };
   const ajv = new Ajv({
     allErrors: true,
     verbose: true,
@@ -101,7 +106,8 @@ function compile(): Compiled {
     validate: checkExternalOnly,
   });
   const root = ajv.compile(schema);
-  return { ajv, root, schemaId: schema.$id, branches: new WeakMap() };
+  const serviceKeys = Object.keys(schema.definitions.service.properties);
+  return { ajv, root, schemaId: schema.$id, serviceKeys, branches: new WeakMap() };
 }
 
 /** Custom keyword `exclusive: [[a, b], ...]`: keys that must not be set together. */
@@ -142,16 +148,22 @@ function branchValidator(c: Compiled, branch: AnySchema): ValidateFunction {
   if (typeof branch !== 'object' || branch === null) return c.ajv.compile(branch);
   let v = c.branches.get(branch);
   if (!v) {
-    const ref = (branch as { $ref?: string }).$ref;
-    if (ref !== undefined) {
-      v = c.ajv.getSchema(c.schemaId + ref);
-      if (!v) throw new Error(`schema: unresolved ${ref}`);
-    } else {
-      v = c.ajv.compile(branch);
-    }
+    // Compiled alone, a branch's local refs ("#/definitions/x") would point into the branch
+    // itself: make them absolute so they resolve in the registered root schema.
+    v = c.ajv.compile(absoluteRefs(branch, c.schemaId) as AnySchema);
     c.branches.set(branch, v);
   }
   return v;
+}
+
+function absoluteRefs(node: unknown, id: string): unknown {
+  if (Array.isArray(node)) return node.map((x) => absoluteRefs(x, id));
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#') ? id + v : absoluteRefs(v, id);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -212,7 +224,7 @@ function explain(c: Compiled, value: unknown, validate: ValidateFunction): Found
       }
       case 'enum':
       case 'const':
-        out.push({ kind: 'value', path: at, value: e.data, expect: expectOf(e.parentSchema) ?? oneOfWords(e) });
+        out.push({ kind: 'value', path: at, value: e.data, expect: expectOf(e.parentSchema), fallback: oneOfWords(e) });
         break;
       case 'pattern':
         out.push({ kind: 'value', path: at, value: e.data, expect: expectOf(e.parentSchema) });
@@ -233,7 +245,8 @@ function explain(c: Compiled, value: unknown, validate: ValidateFunction): Found
           kind: 'value',
           path: at,
           value: e.data,
-          expect: expectOf(e.parentSchema) ?? `a number ${String(e.params.comparison)} ${String(e.params.limit)}`,
+          expect: expectOf(e.parentSchema),
+          fallback: `a number ${String(e.params.comparison)} ${String(e.params.limit)}`,
         });
         break;
       default:
@@ -367,7 +380,14 @@ const RESOURCE_WORDS: Record<string, string> = {
 };
 
 function dotted(path: Path): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  return path
+    .map((p, i) => {
+      if (typeof p === 'number') return `[${p}]`;
+      // Keys such as label names hold dots themselves: bracket them so the path stays readable.
+      if (!/^[\w-]+$/.test(p)) return `[${JSON.stringify(p)}]`;
+      return i === 0 ? p : `.${p}`;
+    })
+    .join('');
 }
 
 /** How a message names the thing at `path`: `service "web"`, `ports[0] of service "web"`. */
@@ -386,7 +406,7 @@ function where(path: Path): string {
   return path.length === 0 ? 'at the top level' : `in ${subject(path)}`;
 }
 
-function render(f: Found): SchemaIssue {
+function render(f: Found, serviceKeys: string[]): SchemaIssue {
   switch (f.kind) {
     case 'type':
       return {
@@ -403,6 +423,9 @@ function render(f: Found): SchemaIssue {
         message: `unknown key ${JSON.stringify(f.key)} ${where(parent)}`,
       };
       if (near !== undefined) issue.hint = `did you mean ${JSON.stringify(near)}?`;
+      else if (parent.length === 0 && serviceKeys.includes(f.key)) {
+        issue.hint = `${JSON.stringify(f.key)} is a service attribute: put it under services.<name>`;
+      }
       return issue;
     }
     case 'required':
@@ -415,7 +438,7 @@ function render(f: Found): SchemaIssue {
       return {
         path: f.path,
         code: 'invalid-value',
-        message: `${subject(f.path)} has an invalid value ${show(f.value)}${f.expect ? `: expected ${f.expect}` : ''}`,
+        message: `${subject(f.path)} has an invalid value ${show(f.value)}${expected(f.expect ?? f.fallback)}`,
       };
     case 'exclusive':
       return {
@@ -437,12 +460,16 @@ function render(f: Found): SchemaIssue {
       return {
         path: f.path,
         code: 'invalid-value',
-        message: `invalid ${word ?? 'key'} name ${JSON.stringify(f.name)}${f.expect ? `: expected ${f.expect}` : ''}`,
+        message: `invalid ${word ?? 'key'} name ${JSON.stringify(f.name)}${expected(f.expect)}`,
       };
     }
     case 'other':
       return { path: f.path, code: 'schema', message: `${subject(f.path)} ${f.text}` };
   }
+}
+
+function expected(words: string | undefined): string {
+  return words ? `: expected ${words}` : '';
 }
 
 function dedupe(issues: SchemaIssue[]): SchemaIssue[] {
@@ -510,8 +537,13 @@ function portsOk(s: string): boolean {
 
 function volumeOk(s: string): boolean {
   if (s.trim() === '') return false;
-  // Windows drive letters ("C:\\data") hold a colon that is not a separator.
-  const parts = s.split(/:(?![\\/])/);
+  // A Windows drive letter ("C:\\data") holds a colon that is not a separator.
+  const parts: string[] = [];
+  for (const p of s.split(':')) {
+    const prev = parts[parts.length - 1];
+    if (prev !== undefined && /^[A-Za-z]$/.test(prev) && /^[\\/]/.test(p)) parts[parts.length - 1] = `${prev}:${p}`;
+    else parts.push(p);
+  }
   if (parts.length > 3) return false;
   return parts.every((p) => p !== '');
 }
