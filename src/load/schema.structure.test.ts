@@ -51,6 +51,15 @@ test('every closed mapping accepts x- extensions, except the few the Spec keeps 
   expect(bad).toEqual([]);
 });
 
+test('propertyNames are written inline', () => {
+  // ajv tags errors with the offending key name only when the name schema is not a $ref.
+  const bad: string[] = [];
+  walk(schema, '#', (n, at) => {
+    if (n.propertyNames && (n.propertyNames as Node).$ref) bad.push(at);
+  });
+  expect(bad).toEqual([]);
+});
+
 test('every $ref resolves', () => {
   const bad: string[] = [];
   walk(schema, '#', (n, at) => {

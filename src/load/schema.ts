@@ -85,6 +85,10 @@ function compile(): Compiled {
     allowUnionTypes: true,
     // healthcheck.test constrains only its first item; an empty list stays valid.
     strictTuples: false,
+    // Compile time is paid by every `berth config`; these two cut it from ~220 to ~90 ms
+    // (measured on this schema), while validating 300 services still takes ~5 ms.
+    code: { optimize: false },
+    inlineRefs: false,
   });
   // `expect` is an annotation: the words a message uses for what the value should be.
   ajv.addKeyword({ keyword: 'expect', schemaType: 'string' });
