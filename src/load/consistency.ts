@@ -53,7 +53,7 @@ export function checkConsistency(ctx: LoadContext, project: Project, allServices
         }
       });
     }
-    if (s.image === undefined && s.build === undefined) {
+    if (s.image === undefined && s.build === undefined && !ctx.broken.has(name)) {
       ctx.diag.error('invalid-value', `service "${name}" has neither an image nor a build context specified`, { ...at(s, base), hint: 'add "image:" or "build:"' });
     }
     checkUnits(ctx, s, base, at);

@@ -109,8 +109,13 @@ export class Diagnostics {
   readonly warnings: Diagnostic[] = [];
   private readonly seen = new Set<string>();
 
+  /**
+   * Keeps the first error reported at one place (file, position and key path): the schema
+   * check runs before the passes that would find the same malformed value again.
+   */
   add(d: Diagnostic): void {
-    const key = `${d.severity}|${d.code}|${d.file}|${d.line}|${d.col}|${d.message}`;
+    const where = d.file && d.line ? `${d.file}|${d.line}|${d.col}|${(d.path ?? []).join('.')}` : `${d.code}|${d.message}`;
+    const key = `${d.severity}|${where}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     (d.severity === 'error' ? this.errors : this.warnings).push(d);
@@ -160,6 +165,8 @@ export interface LoadContext {
   cache: Map<string, Tree | undefined>;
   /** Text of standard input, when a file is "-". */
   stdin?: string;
+  /** Services whose errors were already reported (a failed extends): later checks skip them. */
+  broken: Set<string>;
   /** $HOME for `~` in paths. */
   home?: string;
 }

@@ -18,25 +18,37 @@ interface Ref {
 export function applyExtends(ctx: LoadContext, tree: Tree, projectDir: string): void {
   const services = tree.services;
   if (!isMap(services)) return;
-  const done = new Map<string, Tree>();
+  const w: Walk = { done: new Map(), cycles: new Set() };
   for (const name of Object.keys(services)) {
-    const r = resolve(ctx, { file: '', service: name }, services, projectDir, [], done);
+    const r = resolve(ctx, { file: '', service: name }, services, projectDir, [], w);
     if (r) services[name] = r;
   }
+}
+
+/** One extends walk: services already resolved, cycles already reported. */
+interface Walk {
+  done: Map<string, Tree>;
+  cycles: Set<string>;
 }
 
 function keyOf(r: Ref): string {
   return `${r.file}#${r.service}`;
 }
 
-function resolve(ctx: LoadContext, ref: Ref, services: Tree, projectDir: string, chain: Ref[], done: Map<string, Tree>): Tree | undefined {
+function resolve(ctx: LoadContext, ref: Ref, services: Tree, projectDir: string, chain: Ref[], w: Walk): Tree | undefined {
+  const r = resolveOne(ctx, ref, services, projectDir, chain, w);
+  if (!r && !ref.file) ctx.broken.add(ref.service);
+  return r;
+}
+
+function resolveOne(ctx: LoadContext, ref: Ref, services: Tree, projectDir: string, chain: Ref[], w: Walk): Tree | undefined {
   const k = keyOf(ref);
-  if (done.has(k)) return done.get(k);
+  if (w.done.has(k)) return w.done.get(k);
   const svc = services[ref.service];
   if (!isMap(svc)) return undefined;
   const ext = svc.extends;
   if (ext === undefined || ext === null) {
-    done.set(k, svc);
+    w.done.set(k, svc);
     return svc;
   }
   const extLoc = ctx.src.key(svc, 'extends');
@@ -67,6 +79,10 @@ function resolve(ctx: LoadContext, ref: Ref, services: Tree, projectDir: string,
   const nextChain = [...chain, ref];
   if (nextChain.some((r) => keyOf(r) === keyOf(baseRef))) {
     const names = [...nextChain.slice(nextChain.findIndex((r) => keyOf(r) === keyOf(baseRef))), baseRef].map((r) => r.service);
+    // Report a cycle once, however many of its members we start from.
+    const id = [...new Set(names)].sort().join(',');
+    if (w.cycles.has(id)) return undefined;
+    w.cycles.add(id);
     ctx.diag.error('extends', `circular extends: ${names.join(' -> ')}`, { loc: extLoc, path: herePath });
     return undefined;
   }
@@ -77,7 +93,7 @@ function resolve(ctx: LoadContext, ref: Ref, services: Tree, projectDir: string,
     });
     return undefined;
   }
-  const resolvedBase = resolve(ctx, baseRef, baseServices, baseRef.file ? path.dirname(baseRef.file) : projectDir, nextChain, done);
+  const resolvedBase = resolve(ctx, baseRef, baseServices, baseRef.file ? path.dirname(baseRef.file) : projectDir, nextChain, w);
   if (!resolvedBase) return undefined;
   const base = cloneTree(ctx, resolvedBase);
   delete base.extends;
@@ -86,6 +102,6 @@ function resolve(ctx: LoadContext, ref: Ref, services: Tree, projectDir: string,
   ctx.src.copy(svc, self);
   delete self.extends;
   const merged = mergeTrees(ctx, base, self, ['services', ref.service]);
-  done.set(k, merged);
+  w.done.set(k, merged);
   return merged;
 }

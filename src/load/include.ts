@@ -52,7 +52,8 @@ export function applyInclude(ctx: LoadContext, tree: Tree, baseDir: string, chai
       }
     }
     const dir = projectDir ?? path.dirname(files[0]!);
-    const envs = envFiles?.map((e) => absPath(e, dir, { home: ctx.home }));
+    // Like the include's path and project_directory, env_file is relative to the including file.
+    const envs = envFiles?.map((e) => absPath(e, baseDir, { home: ctx.home }));
     const sub = loadSub(files, dir, envs, [...chain, ...files]);
     if (!sub) return;
     for (const kind of KINDS) {

@@ -11,7 +11,7 @@ import { Diagnostics, SourceMap, type LoadContext, type LoadIO } from './context
 import { discoverFiles, STDIN } from './discover.js';
 import { readProjectEnv } from './envfiles.js';
 import { newState, PROJECT_PASSES, runPasses, TREE_PASSES } from './pipeline.js';
-import type { SchemaValidator } from './validate.js';
+import { validateSchema } from './schema.js';
 import type { LoadOptions, LoadResult, VariableInfo } from './types.js';
 
 export type { LoadOptions, LoadResult, VariableInfo } from './types.js';
@@ -34,17 +34,6 @@ function composeFileList(vars: Record<string, string | undefined>): string[] {
   if (!v) return [];
   const sep = vars.COMPOSE_PATH_SEPARATOR || path.delimiter;
   return v.split(sep).filter(Boolean);
-}
-
-async function schemaValidator(): Promise<SchemaValidator | undefined> {
-  // schema.ts is written beside this loader; until it exists the schema check is skipped.
-  const spec = './schema.js';
-  try {
-    const m = (await import(spec)) as { validateSchema?: SchemaValidator };
-    return m.validateSchema;
-  } catch {
-    return undefined;
-  }
 }
 
 export async function loadProject(opts: LoadOptions, io: LoadIO = nodeIO): Promise<LoadResult> {
@@ -79,7 +68,8 @@ export async function loadProject(opts: LoadOptions, io: LoadIO = nodeIO): Promi
     interpolate: opts.interpolate !== false,
     variables: new Map(),
     warnedUnset: new Set(),
-    validator: await schemaValidator(),
+    validator: validateSchema,
+    broken: new Set(),
     cache: new Map(),
     home: shell.HOME,
   };
