@@ -64,10 +64,17 @@ export class DnsServer {
   }
 
   private async open(address: string): Promise<Listener> {
-    const udp = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+    const udp = dgram.createSocket({ type: 'udp4' });
     udp.on('message', (msg, rinfo) => {
       void this.handle(msg, rinfo.address).then((res) => {
-        if (res) udp.send(res, rinfo.port, rinfo.address);
+        // the socket may have closed while an upstream was being asked
+        if (res) {
+          try {
+            udp.send(res, rinfo.port, rinfo.address, () => undefined);
+          } catch {
+            // closed meanwhile
+          }
+        }
       });
     });
     udp.on('error', (e) => this.opts.log?.(`dns udp ${address}: ${e.message}`));
@@ -147,21 +154,23 @@ export function forwardUdp(msg: Buffer, upstream: string, timeoutMs: number): Pr
   const { host, port } = splitHostPort(upstream);
   return new Promise((resolve, reject) => {
     const s = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
-    const t = setTimeout(() => {
-      s.close();
-      reject(new Error('timeout'));
-    }, timeoutMs);
-    s.on('message', (res) => {
+    let done = false;
+    const finish = (err: Error | undefined, res?: Buffer): void => {
+      if (done) return;
+      done = true;
       clearTimeout(t);
-      s.close();
-      resolve(res);
-    });
-    s.on('error', (e) => {
-      clearTimeout(t);
-      s.close();
-      reject(e);
-    });
-    s.send(msg, port, host);
+      try {
+        s.close();
+      } catch {
+        // already closed
+      }
+      if (err) reject(err);
+      else resolve(res!);
+    };
+    const t = setTimeout(() => finish(new Error('timeout')), timeoutMs);
+    s.on('message', (res) => finish(undefined, res));
+    s.on('error', (e) => finish(e));
+    s.send(msg, port, host, (e) => e && finish(e));
   });
 }
 

@@ -175,6 +175,34 @@ describe('bridge networks', () => {
     expect(await nsLookup(web.ns, 'moved', ep.gateway)).toEqual([]);
   });
 
+  it('honours explicit subnet, gateway, ip_range and static addresses; concurrent setups (two managers, one root) never share an address', async () => {
+    await mgr.create({ name: 'custom', ipam: [{ subnet: '10.213.250.0/24', gateway: '10.213.250.254', ipRange: '10.213.250.64/26' }], labels: { team: 'x' } });
+    const n = await mgr.inspect('custom');
+    expect(n.ipam[0]).toMatchObject({ subnet: '10.213.250.0/24', gateway: '10.213.250.254', ipRange: '10.213.250.64/26' });
+    expect((await run('ip', ['-4', '-o', 'addr', 'show', 'dev', n.bridge])).stdout).toContain('10.213.250.254/24');
+    expect((await mgr.list({ label: ['team=x'] })).map((x) => x.name)).toEqual(['custom']);
+    await expect(mgr.create({ name: 'clash', ipam: [{ subnet: '10.213.250.128/25' }] })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(mgr.create({ name: 'custom' })).rejects.toMatchObject({ code: 'CONFLICT' });
+
+    const fixed = await mgr.setupSandbox({ containerId: newId(), name: 'fixed', hostname: 'fixed', endpoints: [{ network: 'custom', ipv4Address: '10.213.250.10' }], ports: [] });
+    expect(fixed.endpoints.custom!.ipAddress).toBe('10.213.250.10');
+    expect(fixed.endpoints.custom!.gateway).toBe('10.213.250.254');
+    expect((await nsRun(nsName(fixed.netnsPath), ['ip', 'route', 'show', 'default'])).stdout).toContain('via 10.213.250.254');
+    await expect(mgr.setupSandbox({ containerId: newId(), name: 'dup', hostname: 'dup', endpoints: [{ network: 'custom', ipv4Address: '10.213.250.10' }], ports: [] })).rejects.toMatchObject({ code: 'CONFLICT' });
+
+    const second = testNetworkManager(root);
+    cleanups.push(() => second.close());
+    const jobs = Array.from({ length: 6 }, (_, i) =>
+      (i % 2 ? second : mgr).setupSandbox({ containerId: newId(), name: `par${i}`, hostname: `par${i}`, endpoints: [{ network: 'custom' }], ports: [] }),
+    );
+    const addrs = (await Promise.all(jobs)).map((s) => s.endpoints.custom!.ipAddress);
+    expect(new Set(addrs).size).toBe(6);
+    for (const a of addrs) {
+      const last = Number(a.split('.')[3]);
+      expect(last >= 64 && last < 128).toBe(true);
+    }
+  });
+
   it('keeps the netns and address across setupSandbox calls (restarts) and repairs after a crash on init', async () => {
     await mgr.create({ name: 'r1' });
     const id = newId();
