@@ -34,6 +34,7 @@ type Found =
   | { kind: 'value'; path: Path; value: unknown; expect?: string; fallback?: string }
   | { kind: 'exclusive'; path: Path; keys: string[] }
   | { kind: 'external'; path: Path; key: string }
+  | { kind: 'duplicate'; path: Path; first: number; value: unknown }
   | { kind: 'name'; path: Path; name: string; expect?: string }
   | { kind: 'other'; path: Path; text: string };
 
@@ -218,6 +219,12 @@ function explain(c: Compiled, value: unknown, validate: ValidateFunction): Found
       case 'exclusive':
         out.push({ kind: 'exclusive', path: at, keys: (e.params as { keys: string[] }).keys });
         break;
+      case 'uniqueItems': {
+        const [first, dup] = [Number(e.params.i), Number(e.params.j)].sort((a, b) => a - b) as [number, number];
+        const list = e.data as unknown[];
+        out.push({ kind: 'duplicate', path: [...at, dup], first, value: list[dup] });
+        break;
+      }
       case 'externalOnly':
         out.push({ kind: 'external', path: [...at, String(e.params.key)], key: String(e.params.key) });
         break;
@@ -450,6 +457,14 @@ function render(f: Found, serviceKeys: string[]): SchemaIssue {
         code: 'invalid-value',
         message: `${f.keys.map((k) => JSON.stringify(k)).join(' and ')} cannot both be set ${where(f.path)}`,
       };
+    case 'duplicate': {
+      const list = f.path.slice(0, -1);
+      return {
+        path: f.path,
+        code: 'invalid-value',
+        message: `${subject(list)} lists ${show(f.value)} twice (items ${f.first} and ${String(f.path[f.path.length - 1])})`,
+      };
+    }
     case 'external': {
       const owner = f.path.slice(0, -1);
       return {
