@@ -83,7 +83,10 @@ function canonicalService(ctx: LoadContext, s: Tree, path: Path): void {
     const srcList = s.ports;
     srcList.forEach((p, i) => {
       const at = ctx.src.key(srcList, i);
-      if (typeof p === 'number' || typeof p === 'string') {
+      if (typeof p === 'string' && !ctx.interpolate && p.includes('$')) {
+        ctx.src.setKey(out, out.length, at);
+        out.push(p); // not interpolated: kept as written
+      } else if (typeof p === 'number' || typeof p === 'string') {
         const r = parsePortShort(String(p));
         if (typeof r === 'string') {
           ctx.diag.error('invalid-value', r, { loc: at, path: [...path, 'ports', i] });
@@ -108,7 +111,7 @@ function canonicalService(ctx: LoadContext, s: Tree, path: Path): void {
   if (Array.isArray(s.volumes)) {
     const list = s.volumes;
     s.volumes = list.map((v, i) => {
-      if (typeof v !== 'string') return v;
+      if (typeof v !== 'string' || (!ctx.interpolate && v.includes('$'))) return v;
       const r = parseVolumeShort(v);
       if (typeof r === 'string') {
         ctx.diag.error('invalid-value', r, { loc: ctx.src.key(list, i), path: [...path, 'volumes', i] });

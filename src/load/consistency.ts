@@ -91,14 +91,14 @@ function get(s: Service, keys: string[]): unknown {
 function checkUnits(ctx: LoadContext, s: Service, base: Path, at: At): void {
   for (const keys of DURATIONS) {
     const v = get(s, keys);
-    if (v === undefined || v === null) continue;
+    if (v === undefined || v === null || (typeof v === 'string' && !ctx.interpolate && v.includes('$'))) continue;
     if ((typeof v !== 'string' && typeof v !== 'number') || parseDuration(v) === undefined) {
       ctx.diag.error('invalid-value', `${[...base, ...keys].join('.')}: "${String(v)}" is not a duration (write e.g. "30s", "1m30s", "500ms")`, at(s, base, ...keys));
     }
   }
   for (const keys of SIZES) {
     const v = get(s, keys);
-    if (v === undefined || v === null) continue;
+    if (v === undefined || v === null || (typeof v === 'string' && !ctx.interpolate && v.includes('$'))) continue;
     if ((typeof v !== 'string' && typeof v !== 'number') || parseSize(v) === undefined) {
       ctx.diag.error('invalid-value', `${[...base, ...keys].join('.')}: "${String(v)}" is not a size (write e.g. "512m", "1g", or bytes)`, at(s, base, ...keys));
     }

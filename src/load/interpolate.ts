@@ -78,8 +78,9 @@ function walk(ctx: LoadContext, node: object, path: Path): void {
   for (const [k, v] of entries) {
     const p = [...path, k];
     if (typeof v === 'string') {
-      let out: unknown = ctx.interpolate ? interpolateString(ctx, v, node, k, p) : v;
-      if (typeof out === 'string') out = cast(ctx, out, node, k, p);
+      let out: unknown = interpolateString(ctx, v, node, k, p);
+      // Without interpolation a "${X}" stays as written: there is nothing to convert yet.
+      if (typeof out === 'string' && (ctx.interpolate || !out.includes('$'))) out = cast(ctx, out, node, k, p);
       (node as Record<string | number, unknown>)[k] = out;
     } else if (isObj(v)) walk(ctx, v, p);
   }
@@ -98,6 +99,8 @@ export function interpolateString(ctx: LoadContext, v: string, parent: object, k
     if (val !== undefined) use.value = val;
     ctx.variables.set(ref.name, use);
   }
+  // Without interpolation the refs are only recorded (for `config --variables`).
+  if (!ctx.interpolate) return v;
   const loc = ctx.src.key(parent, key);
   for (const name of r.unset) {
     if (ctx.warnedUnset.has(name)) continue;

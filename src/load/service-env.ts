@@ -16,6 +16,7 @@ export function resolveServiceEnvironment(ctx: LoadContext, tree: Tree): void {
     if (Array.isArray(s.env_file)) {
       s.env_file.forEach((e, i) => {
         if (!isMap(e) || typeof e.path !== 'string') return;
+        if (!ctx.interpolate && e.path.includes('$')) return; // not interpolated: nothing to read yet
         const loc = ctx.src.key(s.env_file, i) ?? ctx.src.key(s, 'env_file');
         if (!ctx.io.exists(e.path) || ctx.io.isDir(e.path)) {
           if (e.required !== false) {

@@ -17,11 +17,18 @@ export type SchemaValidator = (doc: unknown) => SchemaIssue[];
 
 export function validateTree(ctx: LoadContext, tree: Tree, validator: SchemaValidator | undefined): boolean {
   if (!validator) return true;
-  const issues = validator(tree);
+  // Without interpolation, a value still holding "${X}" cannot be judged yet.
+  const issues = validator(tree).filter((i) => ctx.interpolate || !holdsVariable(tree, i.path));
   for (const i of issues) {
     const at: { loc?: ReturnType<LoadContext['src']['locate']>; path: Path; hint?: string } = { loc: ctx.src.locate(tree, i.path), path: i.path };
     if (i.hint) at.hint = i.hint;
     ctx.diag.error(i.code, i.message, at);
   }
   return issues.length === 0;
+}
+
+function holdsVariable(tree: Tree, path: Path): boolean {
+  let v: unknown = tree;
+  for (const k of path) v = typeof v === 'object' && v !== null ? (v as Record<string | number, unknown>)[k] : undefined;
+  return typeof v === 'string' && v.includes('$');
 }

@@ -1,4 +1,5 @@
 import type { Project, Service } from './types.js';
+import { serviceDependencies } from './deps.js';
 
 /**
  * withProfiles returns a copy of `project` holding only the services that are enabled:
@@ -29,7 +30,7 @@ export function enabledServices(project: Project, active: string[], explicit: st
     if (enabled.has(n) && !explicit.includes(n)) continue;
     enabled.add(n);
     const s = project.services[n]!;
-    for (const dep of Object.keys(s.depends_on ?? {})) if (dep in project.services && !enabled.has(dep)) stack.push(dep);
+    for (const { service: dep } of serviceDependencies(s)) if (dep in project.services && !enabled.has(dep)) stack.push(dep);
   }
   return enabled;
 }
@@ -39,4 +40,19 @@ export function allProfiles(project: Project): string[] {
   const set = new Set<string>();
   for (const s of Object.values(project.services)) for (const p of s.profiles ?? []) set.add(p);
   return [...set].sort();
+}
+
+/** withSelectedServices returns a copy of `project` holding `names` and everything they depend on (depends_on, links, volumes_from, service: modes). */
+export function withSelectedServices(project: Project, names: string[]): Project {
+  const keep = new Set<string>();
+  const stack = names.filter((n) => n in project.services);
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (keep.has(n)) continue;
+    keep.add(n);
+    for (const d of serviceDependencies(project.services[n]!)) if (d.service in project.services) stack.push(d.service);
+  }
+  const services: Record<string, Service> = {};
+  for (const n of Object.keys(project.services)) if (keep.has(n)) services[n] = project.services[n]!;
+  return { ...project, services };
 }

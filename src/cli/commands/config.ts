@@ -18,11 +18,14 @@ interface ConfigFlags {
   quiet?: boolean;
   output?: string;
   graph?: string;
+  /** Services named on the command line. */
+  only?: string[];
 }
 
 export function register(program: Command): void {
   program
     .command('config')
+    .argument('[services...]', 'only these services (and what they depend on); also enables their profiles')
     .description('Parse, resolve and render the Compose files in canonical form')
     .option('--format <FORMAT>', 'output format: yaml or json', 'yaml')
     .option('--services', 'print the service names, one per line')
@@ -36,8 +39,8 @@ export function register(program: Command): void {
     .option('-q, --quiet', 'only validate the configuration, print nothing')
     .option('-o, --output <FILE>', 'write the output to FILE instead of standard output')
     .option('--graph <FORMAT>', 'print the dependency graph: dot, mermaid or json')
-    .action(async (flags: ConfigFlags, cmd: Command) => {
-      const text = await configText(flags, cmd.optsWithGlobals() as GlobalLoadFlags, process.env, process.cwd());
+    .action(async (services: string[], flags: ConfigFlags, cmd: Command) => {
+      const text = await configText({ ...flags, only: services }, cmd.optsWithGlobals() as GlobalLoadFlags, process.env, process.cwd());
       if (flags.quiet) return;
       if (flags.output) {
         const { writeFileSync } = await import('node:fs');
@@ -55,8 +58,14 @@ export async function configText(flags: ConfigFlags, globals: GlobalLoadFlags, e
   const { loadOptionsFrom } = await import('../../load/options.js');
   const { loadProject } = await import('../../load/index.js');
   const opts = loadOptionsFrom(globals, env, cwd);
-  if (flags.interpolate === false) opts.interpolate = false;
+  // --variables lists what the files use; it must work before the variables are set.
+  if (flags.interpolate === false || flags.variables) opts.interpolate = false;
+  if (flags.only && flags.only.length) opts.services = flags.only;
   const result = await loadProject(opts);
+  if (flags.only && flags.only.length) {
+    const { withSelectedServices } = await import('../../model/profiles.js');
+    result.project = withSelectedServices(result.project, flags.only);
+  }
   const { formatDiagnostic } = await import('../../diag/diagnostic.js');
   for (const w of result.warnings) process.stderr.write(formatDiagnostic(w) + '\n');
   const project = result.project;
