@@ -8,6 +8,8 @@ import type { BuildRunner } from '../common/contracts.js';
 import type { ImageStoreImpl } from './store.js';
 import { loadArchive } from './load.js';
 import { saveArchive } from './save.js';
+import { buildImage } from './build/builder.js';
+import { BuildCache } from './build/cache.js';
 import type { Registries } from './registry/index.js';
 
 const todo = (what: string): never => {
@@ -27,8 +29,8 @@ export function pull(s: ImageStoreImpl, ref: string, p?: ProgressFn): Promise<st
 export function push(s: ImageStoreImpl, ref: string, p?: ProgressFn): Promise<string> {
   return reg(s).push(ref, p);
 }
-export async function build(_s: ImageStoreImpl, _o: BuildOptions, _r: BuildRunner, _p?: ProgressFn): Promise<string> {
-  return todo('build');
+export function build(s: ImageStoreImpl, o: BuildOptions, r: BuildRunner, p?: ProgressFn): Promise<string> {
+  return buildImage(s.core, s.registries, o, r, p);
 }
 export function login(s: ImageStoreImpl, server: string, u: string, pw: string): Promise<void> {
   return reg(s).login(server, u, pw);
@@ -36,10 +38,12 @@ export function login(s: ImageStoreImpl, server: string, u: string, pw: string):
 export function search(s: ImageStoreImpl, t: string, r?: string): Promise<string[]> {
   return reg(s).search(t, r);
 }
-export async function cacheDiffIds(_s: ImageStoreImpl): Promise<Set<string>> {
-  return new Set();
+export function cacheDiffIds(s: ImageStoreImpl): Promise<Set<string>> {
+  return new BuildCache(s.core.p.cache, s.core.lock).diffIds();
 }
-export async function clearCache(_s: ImageStoreImpl): Promise<void> {}
+export function clearCache(s: ImageStoreImpl): Promise<void> {
+  return new BuildCache(s.core.p.cache, s.core.lock).clear();
+}
 export async function commit(_s: ImageStoreImpl, _c: string, _i: string, _r: string | undefined, _o: object): Promise<string> {
   return todo('commit');
 }
