@@ -4,6 +4,8 @@
  * swap is atomic and no other tool's rules are touched), each reached by ONE jump from a
  * built-in chain:
  *   filter FORWARD            -> <long>-FWD   bridge isolation, internal networks, published ports
+ *   filter INPUT              -> <long>-IN    containers may ask the embedded DNS server on their
+ *                                             gateway even on hosts whose INPUT policy is DROP
  *   nat PREROUTING, OUTPUT    -> <long>-DNAT  (only for packets to a local address) published ports
  *   nat POSTROUTING           -> <long>-POST  outbound MASQUERADE, hairpin, 127.0.0.1 sources
  * With no network left, the chains and their jumps are removed.
@@ -13,12 +15,13 @@ import type { NetworkRecord, SandboxRecord } from './store.js';
 
 export interface Chains {
   fwd: string;
+  input: string;
   dnat: string;
   post: string;
 }
 
 export function chainNames(long: string): Chains {
-  return { fwd: `${long.toUpperCase()}-FWD`, dnat: `${long.toUpperCase()}-DNAT`, post: `${long.toUpperCase()}-POST` };
+  return { fwd: `${long.toUpperCase()}-FWD`, input: `${long.toUpperCase()}-IN`, dnat: `${long.toUpperCase()}-DNAT`, post: `${long.toUpperCase()}-POST` };
 }
 
 /** Where each published port is delivered: the container's address on its first non-internal network. */
@@ -33,9 +36,13 @@ export function portTarget(sb: SandboxRecord, nets: Map<string, NetworkRecord>):
 /** The iptables-restore input for all of berth's rules (pure, so tests can read it). */
 export function renderRules(chains: Chains, bridgeWildcard: string, networks: NetworkRecord[], sandboxes: SandboxRecord[]): string {
   const fwd: string[] = [];
+  const input: string[] = [];
   const dnat: string[] = [];
   const post: string[] = [];
   const nets = new Map(networks.map((n) => [n.id, n]));
+  for (const n of networks) {
+    for (const proto of ['udp', 'tcp']) input.push(`-A ${chains.input} -d ${n.ipam.gateway}/32 -i ${n.bridge} -p ${proto} -m ${proto} --dport 53 -j ACCEPT`);
+  }
   // 1. internal networks first: nothing enters or leaves their bridge, not even DNAT'd traffic
   for (const n of networks.filter((x) => x.internal)) {
     fwd.push(`-A ${chains.fwd} -i ${n.bridge} ! -o ${n.bridge} -j DROP`);
@@ -73,7 +80,9 @@ export function renderRules(chains: Chains, bridgeWildcard: string, networks: Ne
   return [
     '*filter',
     `:${chains.fwd} - [0:0]`,
+    `:${chains.input} - [0:0]`,
     ...fwd,
+    ...input,
     'COMMIT',
     '*nat',
     `:${chains.dnat} - [0:0]`,
@@ -89,6 +98,7 @@ export function renderRules(chains: Chains, bridgeWildcard: string, networks: Ne
 export function jumps(chains: Chains): [string, string, string[]][] {
   return [
     ['filter', 'FORWARD', ['-j', chains.fwd]],
+    ['filter', 'INPUT', ['-j', chains.input]],
     ['nat', 'PREROUTING', ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', chains.dnat]],
     ['nat', 'OUTPUT', ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', chains.dnat]],
     ['nat', 'POSTROUTING', ['-j', chains.post]],
@@ -121,7 +131,7 @@ export class Firewall {
         if (r.code !== 0) break;
       }
     }
-    for (const [table, chain] of [['filter', this.chains.fwd], ['nat', this.chains.dnat], ['nat', this.chains.post]] as const) {
+    for (const [table, chain] of [['filter', this.chains.fwd], ['filter', this.chains.input], ['nat', this.chains.dnat], ['nat', this.chains.post]] as const) {
       await this.exec('iptables', ['-w', '-t', table, '-F', chain], { allowFail: true });
       await this.exec('iptables', ['-w', '-t', table, '-X', chain], { allowFail: true });
     }

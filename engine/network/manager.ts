@@ -388,6 +388,15 @@ export class BridgeNetworkManager implements NetworkManager {
     });
   }
 
+  /**
+   * The netns file of a container's sandbox, for network_mode container:<id> (the joiner
+   * uses the same file); undefined when it has none. An addition beyond the contract.
+   */
+  async netnsPathOf(containerId: string): Promise<string | undefined> {
+    const rec = await this.store.sandbox(containerId);
+    return rec && (await this.kernel.netnsExists(rec.netns)) ? this.netnsPath(rec.netns) : undefined;
+  }
+
   /** resolv.conf for a container without the embedded server (network_mode none/host). */
   async hostResolvConf(dns?: string[], search?: string[], options?: string[]): Promise<string> {
     const host = parseResolvConf(await fs.readFile(this.opts.resolvConf ?? '/etc/resolv.conf', 'utf8').catch(() => ''));

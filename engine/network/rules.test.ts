@@ -25,9 +25,10 @@ describe('firewall rules', () => {
   const text = renderRules(chains, 'bthabc123b+', nets, sbs);
   const lines = text.split('\n');
   it('names chains after the root and jumps once from each built-in chain', () => {
-    expect(chains).toEqual({ fwd: 'BERTH-ABC123-FWD', dnat: 'BERTH-ABC123-DNAT', post: 'BERTH-ABC123-POST' });
-    expect(jumps(chains).map(([t, c]) => `${t}/${c}`)).toEqual(['filter/FORWARD', 'nat/PREROUTING', 'nat/OUTPUT', 'nat/POSTROUTING']);
+    expect(chains).toEqual({ fwd: 'BERTH-ABC123-FWD', input: 'BERTH-ABC123-IN', dnat: 'BERTH-ABC123-DNAT', post: 'BERTH-ABC123-POST' });
+    expect(jumps(chains).map(([t, c]) => `${t}/${c}`)).toEqual(['filter/FORWARD', 'filter/INPUT', 'nat/PREROUTING', 'nat/OUTPUT', 'nat/POSTROUTING']);
     expect(text).toMatch(/^\*filter\n:BERTH-ABC123-FWD - \[0:0\]/);
+    expect(lines).toContain('-A BERTH-ABC123-IN -d 10.0.2.1/32 -i bthabc123b1 -p udp -m udp --dport 53 -j ACCEPT');
   });
   it('publishes ports to the address on the first non-internal network, per host address', () => {
     expect(lines).toContain('-A BERTH-ABC123-DNAT -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.0.1.5:80');
