@@ -72,8 +72,8 @@ function start(load: () => Promise<Loaded>, opts: ConstructorParameters<typeof W
     {
       engine,
       load,
-      up: async (p, o) => {
-        ups.push({ project: p, opts: o });
+      up: async (l, o) => {
+        ups.push({ project: l.project, opts: o });
       },
       print: (l) => lines.push(l),
       printError: (e) => errors.push(e),
@@ -217,6 +217,46 @@ describe('WatchSession', () => {
     // the watch still works afterwards
     fs.writeFileSync(path.join(dir, 'src', 'still.js'), 'x');
     await until(() => engine.syncs.some((s) => s.ops.some((o) => o.containerPath === '/app/still.js')));
+  });
+
+  it('a burst of 2000 new files is coalesced into a few syncs, none lost', async () => {
+    await startContainer('web');
+    await start(async () => loaded(project()));
+    const t0 = performance.now();
+    for (let i = 0; i < 2000; i++) fs.writeFileSync(path.join(dir, 'src', `f${i}.js`), String(i));
+    const count = () => new Set(engine.syncs.flatMap((s) => s.ops.map((o) => o.containerPath))).size;
+    await until(() => count() === 2000, 10_000);
+    const ms = performance.now() - t0;
+    expect(engine.syncs.length).toBeLessThan(50);
+    expect(ms).toBeLessThan(10_000);
+  });
+
+  it('past the threshold a burst becomes a rebuild', async () => {
+    await startContainer('web');
+    await start(async () => loaded(project()), { rebuildThreshold: 100 });
+    const d = path.join(dir, 'src', 'many');
+    fs.mkdirSync(d);
+    for (let i = 0; i < 300; i++) fs.writeFileSync(path.join(d, `f${i}.js`), String(i));
+    await until(() => ups.length >= 1);
+    expect(ups[0]!.opts).toMatchObject({ services: ['web'], forceRecreate: true });
+    expect(lines.some((l) => /web: rebuilding \(\d+ files changed at once\)/.test(l))).toBe(true);
+  });
+
+  it('a compose file replaced by rename (as editors save) is reloaded', async () => {
+    await startContainer('web');
+    let loads = 0;
+    await start(async () => {
+      loads++;
+      return loaded(project(loads > 1 ? { worker: { image: 'busybox' } } : {}));
+    });
+    const f = path.join(dir, 'compose.yaml');
+    fs.writeFileSync(f + '.new', 'services: {worker: {}}\n');
+    fs.renameSync(f + '.new', f);
+    await until(() => ups.length >= 1);
+    // and once more: the watch follows the new file, not the old inode
+    fs.writeFileSync(f + '.new', 'services: {worker: {}, x: {}}\n');
+    fs.renameSync(f + '.new', f);
+    await until(() => loads >= 3);
   });
 
   it('initial_sync copies the rule path into the running containers at start', async () => {
