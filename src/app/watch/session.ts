@@ -28,12 +28,12 @@ export interface Loaded {
   envFiles?: string[];
 }
 
-export interface WatchDeps {
+export interface WatchDeps<L extends Loaded = Loaded> {
   engine: Engine;
   /** Loads the project from the user's files (throws DiagnosticError on a bad file). */
-  load(): Promise<Loaded>;
-  /** The orchestrator's up: converge the engine to `project`. Without it, no up, no recreate. */
-  up?(project: Project, opts: UpOptions): Promise<void>;
+  load(): Promise<L>;
+  /** The orchestrator's up: converge the engine to this loaded project. Without it, no up, no recreate. */
+  up?(loaded: L, opts: UpOptions): Promise<void>;
   print(line: string): void;
   /** Prints an error (diagnostics with their excerpt). */
   printError(e: unknown): void;
@@ -95,7 +95,8 @@ function bindSources(project: Project, service: string): string[] {
   return (project.services[service]?.volumes ?? []).filter((v) => v.type === 'bind' && v.source).map((v) => path.resolve(v.source!));
 }
 
-interface State {
+interface State<L extends Loaded> {
+  loaded: L;
   project: Project;
   rules: CompiledRule[];
   /** compose files, .env files, env_file files */
@@ -104,19 +105,19 @@ interface State {
   ignoreFiles: Set<string>;
 }
 
-export class WatchSession {
-  private state!: State;
+export class WatchSession<L extends Loaded = Loaded> {
+  private state!: State<L>;
   private watcher?: FileWatcher;
   private coalescer!: Coalescer;
   private applier!: WatchApplier;
   private reloading: Promise<void> = Promise.resolve();
   private readonly quietMs: number;
 
-  constructor(private readonly deps: WatchDeps, private readonly opts: WatchOptions = {}) {
+  constructor(private readonly deps: WatchDeps<L>, private readonly opts: WatchOptions = {}) {
     this.quietMs = opts.quietMs ?? DEFAULT_QUIET_MS;
   }
 
-  private compile(loaded: Loaded): State {
+  private compile(loaded: L): State<L> {
     const project = loaded.project;
     const selected = this.opts.services?.length ? this.opts.services : undefined;
     for (const s of selected ?? []) if (!project.services[s]) throw new UserError(`no such service: ${s}`);
@@ -140,10 +141,10 @@ export class WatchSession {
       ignoreFiles.add(path.join(ctx, '.dockerignore'));
       if (b.dockerfile) ignoreFiles.add(`${path.isAbsolute(b.dockerfile) ? b.dockerfile : path.join(ctx, b.dockerfile)}.dockerignore`);
     }
-    return { project, rules, configFiles, ignoreFiles };
+    return { loaded, project, rules, configFiles, ignoreFiles };
   }
 
-  private watchedPaths(s: State): string[] {
+  private watchedPaths(s: State<L>): string[] {
     const ps = new Set<string>(s.rules.map((r) => r.root));
     for (const f of s.configFiles) if (fs.existsSync(f)) ps.add(f);
     for (const f of s.ignoreFiles) if (fs.existsSync(f)) ps.add(f);
@@ -204,7 +205,7 @@ export class WatchSession {
       pull: b.pull,
     });
     this.deps.print(`${service}: built ${ref} (${id.slice(7, 19)}) in ${Math.round(performance.now() - t0)} ms`);
-    await this.deps.up(project, { services: [service], noDeps: true, forceRecreate: true, skipImages: true });
+    await this.deps.up(this.state.loaded, { services: [service], noDeps: true, forceRecreate: true, skipImages: true });
     if (this.opts.prune && old && old !== id) {
       await engine.imageRemove(old).then(
         () => this.deps.print(`${service}: removed the replaced image ${old.slice(7, 19)}`),
@@ -232,15 +233,14 @@ export class WatchSession {
   }
 
   private async recompile(files: string[]): Promise<void> {
-    const loaded: Loaded = { project: this.state.project, files: [...this.state.configFiles] };
-    this.state = { ...this.compile(loaded), configFiles: this.state.configFiles };
+    this.state = { ...this.compile(this.state.loaded), configFiles: this.state.configFiles };
     this.applier.setProject(this.state.project, this.state.rules);
     this.deps.print(`${files.map((f) => this.rel(f)).join(', ')} changed: watch rules updated`);
   }
 
   private async reload(files: string[]): Promise<void> {
     const names = files.map((f) => this.rel(f)).join(', ');
-    let next: State;
+    let next: State<L>;
     try {
       next = this.compile(await this.deps.load());
     } catch (e) {
@@ -266,7 +266,7 @@ export class WatchSession {
     const services = this.opts.services?.length ? [...new Set([...this.opts.services, ...added])] : undefined;
     const t0 = performance.now();
     try {
-      await this.deps.up(next.project, { services });
+      await this.deps.up(next.loaded, { services });
       this.deps.print(`applied in ${Math.round(performance.now() - t0)} ms`);
     } catch (e) {
       this.deps.print('applying the new file failed:');
@@ -294,7 +294,7 @@ export class WatchSession {
     if (!this.state.rules.length) throw new UserError('none of the selected services is configured for watch: add a develop.watch section');
     if (!opts.noUp) {
       if (!deps.up) throw new UserError('cannot bring the stack up here (no up use case); use --no-up');
-      await deps.up(this.state.project, { services: opts.services?.length ? opts.services : undefined });
+      await deps.up(this.state.loaded, { services: opts.services?.length ? opts.services : undefined });
     }
     this.applier = new WatchApplier(deps.engine, this.state.project, this.state.rules, {
       print: deps.print,
