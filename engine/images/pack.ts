@@ -23,7 +23,7 @@ export async function opaqueDirs(dir: string): Promise<Set<string>> {
   return out;
 }
 
-export function packDir(dir: string): Readable {
+export function packDir(dir: string, skip?: (rel: string, st: import('node:fs').Stats) => boolean): Readable {
   const pack = tar.pack();
   const produce = async (): Promise<void> => {
     const opaque = await opaqueDirs(dir);
@@ -38,6 +38,7 @@ export function packDir(dir: string): Readable {
         const r = rel ? `${rel}/${n}` : n;
         const p = path.join(dir, r);
         const st = await fs.lstat(p);
+        if (skip?.(r, st)) continue;
         const base = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
         if (st.isCharacterDevice() && st.rdev === 0) {
           await entry({ name: `${rel ? rel + '/' : ''}.wh.${n}`, size: 0, mode: 0, mtime: new Date(0) }, Buffer.alloc(0));

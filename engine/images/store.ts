@@ -1,6 +1,13 @@
 /**
  * ImageStore: the engine's image part (contract in engine/common/contracts.ts).
  * Thin: each operation lives in its own module; this class wires them to the core.
+ *
+ *   core.ts       lookups, registration, tags, deletion      reference.ts  name rules
+ *   blobs.ts      content-addressed blobs                    layers.ts     unpacked layers
+ *   unpack.ts     safe layer extraction (whiteouts)          pack.ts       dir -> layer tar
+ *   rootfs.ts     overlay mounts per container               diff.ts       step rootfs -> layer
+ *   import.ts / load.ts / save.ts / commit.ts               registry/     pull, push, auth
+ *   build/        Dockerfile parser, .dockerignore, context, cache, builder
  */
 import picomatch from 'picomatch';
 import type { Readable } from 'node:stream';
@@ -11,18 +18,24 @@ import { ImageCore, type LoadedImage } from './core.js';
 import { importTarball } from './import.js';
 import { familiarName, looksLikeId, normalizeTagged, parseReference } from './reference.js';
 import { Snapshots } from './rootfs.js';
-import * as ext from './extensions.js';
+import { BuildCache } from './build/cache.js';
+import { buildImage } from './build/builder.js';
+import { commitContainer } from './commit.js';
+import { loadArchive } from './load.js';
+import { saveArchive } from './save.js';
 import { Registries } from './registry/index.js';
 
 export class ImageStoreImpl implements ImageStore {
   readonly core: ImageCore;
   readonly snaps: Snapshots;
   readonly registries: Registries;
+  readonly buildCache: BuildCache;
 
   constructor(readonly ctx: EngineContext) {
     this.core = new ImageCore(ctx);
     this.snaps = new Snapshots(this.core.p);
     this.registries = new Registries(this.core);
+    this.buildCache = new BuildCache(this.core.p.cache, this.core.lock);
   }
 
   init(): Promise<void> {
@@ -85,23 +98,23 @@ export class ImageStoreImpl implements ImageStore {
   }
 
   load(source: Readable, onProgress?: ProgressFn): Promise<string[]> {
-    return ext.load(this, source, onProgress);
+    return loadArchive(this.core, source, onProgress);
   }
 
   save(refs: string[]): Promise<Readable> {
-    return ext.save(this, refs);
+    return saveArchive(this.core, refs);
   }
 
   pull(ref: string, onProgress?: ProgressFn): Promise<string> {
-    return ext.pull(this, ref, onProgress);
+    return this.registries.pull(ref, onProgress);
   }
 
   push(ref: string, onProgress?: ProgressFn): Promise<string> {
-    return ext.push(this, ref, onProgress);
+    return this.registries.push(ref, onProgress);
   }
 
   build(opts: BuildOptions, runner: BuildRunner, onProgress?: ProgressFn): Promise<string> {
-    return ext.build(this, opts, runner, onProgress);
+    return buildImage(this.core, this.registries, opts, runner, onProgress);
   }
 
   tag(source: string, target: string): Promise<void> {
@@ -109,16 +122,16 @@ export class ImageStoreImpl implements ImageStore {
   }
 
   login(server: string, username: string, password: string): Promise<void> {
-    return ext.login(this, server, username, password);
+    return this.registries.login(server, username, password);
   }
 
   search(term: string, registry?: string): Promise<string[]> {
-    return ext.search(this, term, registry);
+    return this.registries.search(term, registry);
   }
 
   /** Layers the build cache still needs (kept when images go). */
   keepDiffIds(): Promise<Set<string>> {
-    return ext.cacheDiffIds(this);
+    return this.buildCache.diffIds();
   }
 
   async remove(ref: string, opts: { force?: boolean }, inUse: Set<string>): Promise<string[]> {
@@ -174,7 +187,7 @@ export class ImageStoreImpl implements ImageStore {
     const { imgs, refs } = await this.core.list();
     const deleted: string[] = [];
     let reclaimed = 0;
-    if (opts.all) await ext.clearCache(this);
+    if (opts.all) await this.buildCache.clear();
     const keep = await this.keepDiffIds();
     const until = opts.filters?.until?.[0];
     const untilMs = until ? parseUntil(until) : undefined;
@@ -238,7 +251,7 @@ export class ImageStoreImpl implements ImageStore {
   }
 
   commit(containerId: string, imageId: string, ref: string | undefined, opts: { changes?: string[]; message?: string; author?: string; createdBy?: string }): Promise<string> {
-    return ext.commit(this, containerId, imageId, ref, opts);
+    return commitContainer(this.core, this.snaps, containerId, imageId, ref, opts);
   }
 }
 
