@@ -132,3 +132,37 @@ describe('DNS server forwarding', () => {
     expect(p.rcode).toBe('SERVFAIL');
   });
 });
+
+describe('DNS server sockets', () => {
+  it('answers over UDP and TCP on the addresses it listens on', async () => {
+    const port = 15353 + Math.floor(Math.random() * 1000);
+    const server = new DnsServer({ port, resolvConf: '/nonexistent' });
+    server.setIndex(new NameIndex(networks, [sb('aaa', 'me', [['front', '127.0.0.1']]), sb('bbb', 'peer', [['front', '10.0.1.7']])]));
+    await server.listenOn(['127.0.0.1']);
+    try {
+      const udp = dgram.createSocket('udp4');
+      const viaUdp = await new Promise<Buffer>((resolve) => {
+        udp.on('message', (m) => resolve(m));
+        udp.send(query('peer'), port, '127.0.0.1');
+      });
+      udp.close();
+      expect(ips(dnsPacket.decode(viaUdp))).toEqual(['10.0.1.7']);
+      const { connect } = await import('node:net');
+      const viaTcp = await new Promise<Buffer>((resolve, reject) => {
+        const s = connect({ host: '127.0.0.1', port }, () => s.write(dnsPacket.streamEncode(dnsPacket.decode(query('peer')))));
+        let buf = Buffer.alloc(0);
+        s.on('data', (d: Buffer) => {
+          buf = Buffer.concat([buf, d]);
+          if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+            s.destroy();
+            resolve(buf.subarray(2));
+          }
+        });
+        s.on('error', reject);
+      });
+      expect(ips(dnsPacket.decode(viaTcp))).toEqual(['10.0.1.7']);
+    } finally {
+      await server.close();
+    }
+  });
+});

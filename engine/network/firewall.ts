@@ -106,6 +106,9 @@ export function jumps(chains: Chains): [string, string, string[]][] {
 }
 
 export class Firewall {
+  /** Jumps verified since the last removeAll / assert: later syncs skip the 5 checks. */
+  private jumpsChecked = false;
+
   constructor(
     private readonly exec: Exec,
     private readonly chains: Chains,
@@ -113,17 +116,20 @@ export class Firewall {
   ) {}
 
   /** Makes the kernel's rules match the records (and re-asserts the single jumps). */
-  async sync(networks: NetworkRecord[], sandboxes: SandboxRecord[]): Promise<void> {
+  async sync(networks: NetworkRecord[], sandboxes: SandboxRecord[], assertJumps = false): Promise<void> {
     if (networks.length === 0) return this.removeAll();
     await this.exec('iptables-restore', ['-w', '--noflush'], { input: renderRules(this.chains, this.bridgeWildcard, networks, sandboxes) });
+    if (this.jumpsChecked && !assertJumps) return;
     for (const [table, chain, rule] of jumps(this.chains)) {
       const present = (await this.exec('iptables', ['-w', '-t', table, '-C', chain, ...rule], { allowFail: true })).code === 0;
       // inserted first, so a host firewall (or Docker's DROP policy) cannot shadow berth's
       if (!present) await this.exec('iptables', ['-w', '-t', table, '-I', chain, '1', ...rule]);
     }
+    this.jumpsChecked = true;
   }
 
   async removeAll(): Promise<void> {
+    this.jumpsChecked = false;
     for (const [table, chain, rule] of jumps(this.chains)) {
       // remove every copy (a crash may have left duplicates)
       for (let i = 0; i < 10; i++) {

@@ -121,7 +121,7 @@ export class BridgeNetworkManager implements NetworkManager {
       const byId = new Map(networks.map((n) => [n.id, n]));
       for (const sb of sandboxes) await this.realize(sb, byId);
       sandboxes = await this.store.sandboxes();
-      await this.syncFirewallAndDns(networks, sandboxes);
+      await this.syncFirewallAndDns(networks, sandboxes, true);
     });
   }
 
@@ -134,10 +134,10 @@ export class BridgeNetworkManager implements NetworkManager {
     if ((await readSysctl('net/ipv4/ip_forward')) !== '1') await writeSysctl('net/ipv4/ip_forward', '1');
   }
 
-  private async syncFirewallAndDns(networks?: NetworkRecord[], sandboxes?: SandboxRecord[]): Promise<void> {
+  private async syncFirewallAndDns(networks?: NetworkRecord[], sandboxes?: SandboxRecord[], assertJumps = false): Promise<void> {
     const nets = networks ?? (await this.store.networks());
     const sbs = sandboxes ?? (await this.store.sandboxes());
-    await this.firewall.sync(nets, sbs);
+    await this.firewall.sync(nets, sbs, assertJumps);
     this.dns.setIndex(new NameIndex(nets, sbs));
     await this.dns.listenOn(nets.map((n) => n.ipam.gateway));
   }
@@ -304,7 +304,7 @@ export class BridgeNetworkManager implements NetworkManager {
       const keep = (prev?.ports ?? []).filter((o) => req.ports.some((p) => samePort(p, o)));
       const fresh = req.ports.filter((p) => !keep.some((o) => samePort(p, o)));
       const holders = this.berthHolders(others, req.containerId);
-      const listeners = await hostListeners(this.exec);
+      const listeners = fresh.length ? await hostListeners(this.exec) : [];
       findConflict(fresh, holders, listeners);
       const ports = [...keep, ...assignPorts(fresh, [...holders, ...keep.map((port) => ({ containerId: req.containerId, name: req.name, port }))], listeners)];
       const rec: SandboxRecord = {

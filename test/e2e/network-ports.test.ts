@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../../engine/common/naming.js';
 import type { Sandbox } from '../../engine/common/contracts.js';
 import type { PortBinding } from '../../engine/api/types.js';
-import { type Background, nsBackground, nsName, nsWget, testNetworkManager, waitFor } from '../../engine/network/testkit.js';
+import { type Background, nsBackground, nsName, nsWget, outsideNamespace, testContext, testNetworkManager, waitFor } from '../../engine/network/testkit.js';
 import { assertNoLeaks } from '../helpers/leaks.js';
 import { requireRoot, tempRoot } from '../helpers/root.js';
 
@@ -98,6 +98,20 @@ describe('published ports', () => {
     // removed with the sandbox
     await mgr.teardownSandbox(w.id);
     expect(await httpGet(`http://127.0.0.1:${fixed}/`)).toMatch(/^ERROR/);
+  });
+
+  it('a published port answers another host (a namespace standing for one, reaching the host over its own link)', async () => {
+    const outside = await outsideNamespace(testContext(root));
+    try {
+      await mgr.create({ name: 'ext' });
+      const p = await freePort();
+      await web('exposed', 'ext', 'hello-remote', [{ containerPort: 80, protocol: 'tcp', hostPort: p }]);
+      const hostSide = outside.ip.replace(/\.2$/, '.1');
+      const r = await nsWget(outside.ns, `http://${hostSide}:${p}/`);
+      expect(r.stdout).toContain('hello-remote');
+    } finally {
+      await outside.cleanup();
+    }
   });
 
   it('a port published on 127.0.0.1 only answers there, not on other host addresses', async () => {
