@@ -6,3 +6,4 @@ export { serviceConfigHash, serviceFieldHashes, describeFieldChanges, stableJson
 export { containerName, imageRef, desiredScale } from './names.js';
 export { directDeps, withDependencies, dependencyOrder, type Dependency } from './deps.js';
 export { parseDuration, stopTimeoutSeconds } from './durations.js';
+export { planStop, planStart, prune } from './lifecycle.js';

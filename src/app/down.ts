@@ -1,0 +1,35 @@
+/** `down`: reconcile against an empty project (works with -p NAME and no file). */
+import { planDown, planToText, type DownOptions } from '../plan/index.js';
+import { executeOrThrow } from '../runtime/execute.js';
+import { observe } from '../runtime/observe.js';
+import type { AppDeps, GlobalOptions } from './context.js';
+import { lockProject } from './lock.js';
+import { projectOrName } from './project.js';
+
+export async function down(deps: AppDeps, g: GlobalOptions, o: DownOptions & { dryRun?: boolean }): Promise<number> {
+  const ref = await projectOrName(deps, g);
+  const engine = await deps.connect();
+  const lock = await lockProject(deps.lockDir, ref.name, deps.clock, (t) => deps.stderr.write(t + '\n'));
+  try {
+    const plan = planDown(ref.loaded?.project, await observe(engine, ref.name), o);
+    if (o.dryRun) {
+      deps.stdout.write(planToText(plan).replace(/^/gm, 'DRY-RUN: ').replace(/DRY-RUN: $/, ''));
+      return 0;
+    }
+    for (const w of plan.warnings) deps.sink.message('warning', w);
+    if (!plan.operations.length) {
+      deps.sink.message('info', `project ${ref.name}: nothing to remove`);
+      return 0;
+    }
+    deps.sink.start(`project ${ref.name}`);
+    try {
+      const r = await executeOrThrow(plan, { engine, project: ref.loaded?.project, meta: ref.meta, env: deps.env, sink: deps.sink, clock: deps.clock });
+      for (const w of r.warnings) deps.sink.message('warning', w);
+    } finally {
+      deps.sink.done();
+    }
+    return 0;
+  } finally {
+    lock.release();
+  }
+}

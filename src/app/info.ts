@@ -1,0 +1,132 @@
+/** top, port, images, events, stats, cp, wait: reading the project's containers. */
+import { UserError } from '../diag/diagnostic.js';
+import { LABEL, projectFilter } from '../runtime/labels.js';
+import type { AppDeps, GlobalOptions } from './context.js';
+import { projectOrName } from './project.js';
+import { nameOf, projectContainers } from './ps.js';
+import { table } from './table.js';
+import { serviceContainer } from './target.js';
+
+export async function top(deps: AppDeps, g: GlobalOptions, services: string[]): Promise<number> {
+  const { containers } = await projectContainers(deps, g, false, services);
+  const engine = await deps.connect();
+  for (const c of containers) {
+    const t = await engine.containerTop(c.id);
+    deps.stdout.write(`${nameOf(c)}\n${table(t.titles, t.processes)}\n`);
+  }
+  return 0;
+}
+
+export async function port(deps: AppDeps, g: GlobalOptions, o: { service: string; port: number; protocol?: 'tcp' | 'udp'; index?: number }): Promise<number> {
+  const ref = await projectOrName(deps, g);
+  const engine = await deps.connect();
+  const c = await serviceContainer(engine, ref.name, o.service, o.index ?? 1);
+  const p = c.ports.find((x) => x.containerPort === o.port && x.protocol === (o.protocol ?? 'tcp') && x.hostPort);
+  if (!p) throw new UserError(`no public port ${o.port}/${o.protocol ?? 'tcp'} published for ${nameOf(c)}`);
+  deps.stdout.write(`${p.hostIp || '0.0.0.0'}:${p.hostPort}\n`);
+  return 0;
+}
+
+export async function images(deps: AppDeps, g: GlobalOptions, services: string[], o: { quiet?: boolean; format?: 'table' | 'json' }): Promise<number> {
+  const { containers } = await projectContainers(deps, g, true, services);
+  const engine = await deps.connect();
+  const rows: { container: string; repo: string; tag: string; id: string; size: number }[] = [];
+  for (const c of containers) {
+    const img = await engine.imageInspect(c.imageId).catch(() => undefined);
+    const [repo, tag] = c.image.includes(':') && !c.image.endsWith(']') ? [c.image.slice(0, c.image.lastIndexOf(':')), c.image.slice(c.image.lastIndexOf(':') + 1)] : [c.image, 'latest'];
+    rows.push({ container: nameOf(c), repo: repo!, tag: tag!, id: (img?.id ?? c.imageId).replace(/^sha256:/, '').slice(0, 12), size: img?.size ?? 0 });
+  }
+  if (o.quiet) for (const id of new Set(rows.map((r) => r.id))) deps.stdout.write(id + '\n');
+  else if (o.format === 'json') deps.stdout.write(JSON.stringify(rows.map((r) => ({ ContainerName: r.container, Repository: r.repo, Tag: r.tag, ID: r.id, Size: r.size }))) + '\n');
+  else deps.stdout.write(table(['CONTAINER', 'REPOSITORY', 'TAG', 'IMAGE ID', 'SIZE'], rows.map((r) => [r.container, r.repo, r.tag, r.id, `${(r.size / 1e6).toFixed(1)}MB`])));
+  return 0;
+}
+
+export async function events(deps: AppDeps, g: GlobalOptions, services: string[], o: { json?: boolean }): Promise<number> {
+  const ref = await projectOrName(deps, g);
+  const engine = await deps.connect();
+  const ac = new AbortController();
+  const off = deps.onInterrupt(() => ac.abort());
+  try {
+    for await (const e of engine.events({ filters: { type: ['container'], ...projectFilter(ref.name) } }, ac.signal)) {
+      const service = e.attributes[LABEL.service] ?? '';
+      if (services.length && !services.includes(service)) continue;
+      if (o.json) {
+        deps.stdout.write(JSON.stringify({ time: e.time, type: e.type, action: e.action, id: e.id, service, attributes: e.attributes }) + '\n');
+      } else {
+        const attrs = Object.entries(e.attributes).filter(([k]) => !k.startsWith('com.docker.compose.') && !k.startsWith('dev.berth.')).map(([k, v]) => `${k}=${v}`).join(', ');
+        deps.stdout.write(`${e.time} ${e.type} ${e.action} ${e.id}${attrs ? ` (${attrs})` : ''}\n`);
+      }
+    }
+  } catch (e) {
+    if (!ac.signal.aborted) throw e;
+  } finally {
+    off();
+  }
+  return 0;
+}
+
+function human(n: number): string {
+  const u = ['B', 'KiB', 'MiB', 'GiB'];
+  let i = 0;
+  while (n >= 1024 && i < u.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n.toFixed(i ? 2 : 0)}${u[i]}`;
+}
+
+export async function stats(deps: AppDeps, g: GlobalOptions, services: string[], o: { noStream?: boolean; all?: boolean }): Promise<number> {
+  const engine = await deps.connect();
+  const ac = new AbortController();
+  const off = deps.onInterrupt(() => ac.abort());
+  try {
+    do {
+      const { containers } = await projectContainers(deps, g, !!o.all, services);
+      const rows = await Promise.all(
+        containers.map(async (c) => {
+          const s = await engine.containerStats(c.id).catch(() => undefined);
+          return [c.id.slice(0, 12), nameOf(c), s ? `${s.cpuPercent.toFixed(2)}%` : '--', s ? `${human(s.memoryUsage)} / ${human(s.memoryLimit)}` : '--', s ? `${human(s.netRx)} / ${human(s.netTx)}` : '--', s ? String(s.pids) : '--'];
+        }),
+      );
+      const text = table(['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'NET I/O', 'PIDS'], rows);
+      deps.stdout.write(o.noStream || !deps.stdout.isTTY ? text : `\x1b[2J\x1b[H${text}`);
+      if (o.noStream) break;
+      await deps.clock.sleep(2000, ac.signal);
+    } while (!ac.signal.aborted);
+  } finally {
+    off();
+  }
+  return 0;
+}
+
+/** `cp SERVICE:SRC DEST` or `cp SRC SERVICE:DEST`. */
+export async function cp(deps: AppDeps, g: GlobalOptions, o: { src: string; dest: string; index?: number }): Promise<number> {
+  const ref = await projectOrName(deps, g);
+  const engine = await deps.connect();
+  const split = (s: string): [string, string] | undefined => {
+    const i = s.indexOf(':');
+    return i > 0 && !s.startsWith('/') && !s.startsWith('.') ? [s.slice(0, i), s.slice(i + 1)] : undefined;
+  };
+  const from = split(o.src);
+  const to = split(o.dest);
+  if (!!from === !!to) throw new UserError('cp copies between a service container and the host: one of SRC and DEST must be SERVICE:PATH');
+  if (from) {
+    const c = await serviceContainer(engine, ref.name, from[0], o.index ?? 1);
+    await engine.containerCopyOut(c.id, from[1], o.dest);
+  } else {
+    const c = await serviceContainer(engine, ref.name, to![0], o.index ?? 1);
+    const r = await engine.containerSync(c.id, [{ op: 'copy', hostPath: o.src, containerPath: to![1] }]);
+    if (r.failed.length) throw new UserError(`cp: ${r.failed.map((f) => `${f.containerPath}: ${f.error}`).join('; ')}`);
+  }
+  return 0;
+}
+
+/** `wait`: blocks until the services' containers stop; returns the first exit code. */
+export async function wait(deps: AppDeps, g: GlobalOptions, services: string[]): Promise<number> {
+  const { containers } = await projectContainers(deps, g, true, services);
+  const engine = await deps.connect();
+  if (!containers.length) throw new UserError('no containers to wait for');
+  const codes = await Promise.all(containers.map((c) => engine.containerWait(c.id, { condition: 'not-running' })));
+  return codes[0]?.exitCode ?? 0;
+}

@@ -1,0 +1,46 @@
+/**
+ * The composition root: the one place that picks the real effects (the engine client, the
+ * loader, the clock, process streams and signals) and hands them to the use cases.
+ */
+import path from 'node:path';
+import { loadProject } from '../load/index.js';
+import { loadOptionsFrom } from '../load/options.js';
+import { systemClock, type ProgressSink } from '../progress/events.js';
+import type { AppDeps, Output } from './context.js';
+import { connectEngine, engineRoot } from './engine.js';
+import type { Engine } from '../../engine/api/types.js';
+
+export interface RootOptions {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stdout: Output;
+  stderr: Output;
+  sink: ProgressSink;
+  color: boolean;
+  version: string;
+}
+
+export function createAppDeps(o: RootOptions): AppDeps {
+  let engine: Promise<Engine> | undefined;
+  return {
+    connect: () => (engine ??= connectEngine({ env: o.env })),
+    load: (g, services) => loadProject({ ...loadOptionsFrom(g, o.env, o.cwd), ...(services?.length ? { services } : {}) }),
+    sink: o.sink,
+    clock: systemClock,
+    env: o.env,
+    stdout: o.stdout,
+    stderr: o.stderr,
+    version: o.version,
+    color: o.color,
+    lockDir: path.join(engineRoot({ env: o.env }), 'compose-locks'),
+    onInterrupt(handler) {
+      const h = (): void => handler();
+      process.on('SIGINT', h);
+      process.on('SIGTERM', h);
+      return () => {
+        process.off('SIGINT', h);
+        process.off('SIGTERM', h);
+      };
+    },
+  };
+}

@@ -1,0 +1,16 @@
+/** Finding the container of a service a command acts on (exec, cp, port ... --index). */
+import type { ContainerSummary, Engine } from '../../engine/api/types.js';
+import { UserError } from '../diag/diagnostic.js';
+import { LABEL } from '../runtime/labels.js';
+
+export async function serviceContainer(engine: Engine, project: string, service: string, index = 1, opts: { running?: boolean } = {}): Promise<ContainerSummary> {
+  const list = await engine.containerList({ all: true, filters: { label: [`${LABEL.project}=${project}`, `${LABEL.service}=${service}`] } });
+  const mine = list.filter((c) => c.labels[LABEL.oneoff] !== 'True');
+  const c = mine.find((x) => Number(x.labels[LABEL.number]) === index);
+  if (!c) {
+    if (!mine.length) throw new UserError(`service ${service} has no container in project ${project}; run berth up first`);
+    throw new UserError(`service ${service} has no container number ${index} (it has ${mine.map((x) => x.labels[LABEL.number]).sort().join(', ')})`);
+  }
+  if (opts.running && c.state !== 'running') throw new UserError(`container ${(c.names[0] ?? c.id).replace(/^\//, '')} is not running (${c.status})`);
+  return c;
+}

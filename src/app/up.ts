@@ -1,0 +1,92 @@
+/**
+ * `up`: load → observe → reconcile → (images) → execute, then attach to the logs unless
+ * detached. Also `create` (up --no-start) and `plan` (the plan, changing nothing).
+ */
+import type { Engine } from '../../engine/api/types.js';
+import { UserError } from '../diag/diagnostic.js';
+import { imageRef, reconcile, planToText, planToJSON, hasChanges, type Plan, type UpOptions } from '../plan/index.js';
+import { executeOrThrow } from '../runtime/execute.js';
+import { observe } from '../runtime/observe.js';
+import { attach } from './attach.js';
+import type { AppDeps, GlobalOptions } from './context.js';
+import { lockProject } from './lock.js';
+import { loadProject, type ProjectRef } from './project.js';
+
+export interface UpCommandOptions extends UpOptions {
+  detach?: boolean;
+  dryRun?: boolean;
+  /** --wait-timeout, seconds */
+  waitTimeout?: number;
+  abortOnContainerExit?: boolean;
+  exitCodeFrom?: string;
+  noColor?: boolean;
+  noLogPrefix?: boolean;
+  timestamps?: boolean;
+}
+
+function imageRefs(ref: ProjectRef): string[] {
+  const p = ref.loaded!.project;
+  return Object.keys(p.services).map((s) => imageRef(p, s));
+}
+
+/** Observes and reconciles: the plan `up` would carry out. */
+export async function computePlan(engine: Engine, ref: ProjectRef, o: UpOptions): Promise<Plan> {
+  const observed = await observe(engine, ref.name, imageRefs(ref));
+  return reconcile(ref.loaded!.project, undefined, observed, o);
+}
+
+export async function up(deps: AppDeps, g: GlobalOptions, o: UpCommandOptions): Promise<number> {
+  if (o.exitCodeFrom) o.abortOnContainerExit = true;
+  if (o.forceRecreate && o.noRecreate) throw new UserError('--force-recreate and --no-recreate cannot be combined');
+  if (o.build && o.noBuild) throw new UserError('--build and --no-build cannot be combined');
+  if (o.detach && o.abortOnContainerExit) throw new UserError('--abort-on-container-exit and --exit-code-from need attached mode; drop -d');
+  if (o.wait) o.detach = true;
+  const ref = await loadProject(deps, g, o.services);
+  if (o.exitCodeFrom && !ref.loaded!.project.services[o.exitCodeFrom]) throw new UserError(`--exit-code-from: no such service: ${o.exitCodeFrom}`);
+  const engine = await deps.connect();
+  const ac = new AbortController();
+  const offInt = deps.onInterrupt(() => ac.abort());
+  const lock = await lockProject(deps.lockDir, ref.name, deps.clock, (t) => deps.stderr.write(t + '\n'), ac.signal);
+  const startedAt = new Date(deps.clock.now()).toISOString();
+  try {
+    let plan = await computePlan(engine, ref, o);
+    if (o.dryRun) {
+      deps.stdout.write(planToText(plan).replace(/^/gm, 'DRY-RUN: ').replace(/DRY-RUN: $/, ''));
+      return 0;
+    }
+    for (const w of plan.warnings) deps.sink.message('warning', w);
+    deps.sink.start(`project ${ref.name}`);
+    const ctx = { engine, project: ref.loaded!.project, meta: ref.meta, env: deps.env, sink: deps.sink, clock: deps.clock, signal: ac.signal, waitTimeoutMs: o.waitTimeout ? o.waitTimeout * 1000 : undefined };
+    try {
+      // Images first: what a pull or build yields decides which containers must be recreated.
+      const images = plan.operations.filter((op) => op.kind === 'PullImage' || op.kind === 'BuildImage');
+      if (images.length) {
+        await executeOrThrow({ ...plan, operations: images, warnings: [] }, ctx);
+        plan = await computePlan(engine, ref, { ...o, skipImages: true });
+      }
+      await executeOrThrow(plan, ctx);
+      if (!hasChanges(plan) && !images.length) deps.sink.message('info', `project ${ref.name} is up to date`);
+    } finally {
+      deps.sink.done();
+    }
+    if (ac.signal.aborted) return 130;
+  } finally {
+    lock.release();
+    offInt();
+  }
+  if (o.detach || o.noStart) return 0;
+  return attach(deps, engine, ref, o, startedAt);
+}
+
+export interface PlanCommandOptions extends UpOptions {
+  format?: 'text' | 'json';
+}
+
+/** `berth plan`: prints what `up` would do; 0 when nothing, 2 when something would change. */
+export async function planCommand(deps: AppDeps, g: GlobalOptions, o: PlanCommandOptions): Promise<number> {
+  const ref = await loadProject(deps, g, o.services);
+  const engine = await deps.connect();
+  const plan = await computePlan(engine, ref, o);
+  deps.stdout.write(o.format === 'json' ? JSON.stringify(planToJSON(plan), null, 2) + '\n' : planToText(plan));
+  return hasChanges(plan) ? 2 : 0;
+}

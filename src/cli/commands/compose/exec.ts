@@ -1,0 +1,96 @@
+/** exec, run, cp. */
+import type { Command } from 'commander';
+import { collect, int, runApp } from './shared.js';
+
+/**
+ * The service's command keeps its own options (`exec web sh -c ...`): options after the first
+ * argument belong to it. Commander's passThroughOptions() insists on positional options for
+ * the whole program, which would stop `berth up -p NAME` (global options after the command)
+ * from working as in Compose; so the flag is set directly. A global option inside the
+ * service's command still goes to berth: write `--` before such a command.
+ */
+function passThrough(cmd: Command): Command {
+  Object.assign(cmd, { _passThroughOptions: true });
+  return cmd;
+}
+
+export function registerExec(program: Command): void {
+  passThrough(program
+    .command('exec')
+    .description('Run a command in a running service container')
+    .argument('<service>')
+    .argument('<command...>')
+    .option('-d, --detach', 'run in the background')
+    .option('-e, --env <KEY=VAL>', 'set an environment variable (repeatable)', collect)
+    .option('-u, --user <user>', 'run as this user')
+    .option('-w, --workdir <dir>', 'working directory')
+    .option('--privileged', 'extended privileges')
+    .option('--index <n>', 'container number', int('--index'), 1)
+    .option('-T, --no-tty', 'no pseudo-terminal (berth runs non-interactive exec either way for now)'))
+    .action(async (service: string, command: string[], o: Record<string, unknown>, cmd: Command) => {
+      await runApp(cmd, async (deps, g) =>
+        (await import('../../../app/exec.js')).exec(deps, g, {
+          service,
+          command,
+          detach: !!o.detach,
+          env: o.env as string[] | undefined,
+          user: o.user as string | undefined,
+          workdir: o.workdir as string | undefined,
+          privileged: !!o.privileged,
+          index: o.index as number,
+          stdin: process.stdin.isTTY ? undefined : process.stdin,
+        }),
+      );
+    });
+
+  passThrough(program
+    .command('run')
+    .description('Run a one-off command in a new container of a service')
+    .argument('<service>')
+    .argument('[command...]')
+    .option('-d, --detach', 'run in the background, print the container name')
+    .option('--rm', 'remove the container when it exits')
+    .option('--name <name>', 'container name')
+    .option('--entrypoint <cmd>', 'override the entrypoint')
+    .option('-e, --env <KEY=VAL>', 'set an environment variable (repeatable)', collect)
+    .option('-l, --label <KEY=VAL>', 'add a label (repeatable)', collect)
+    .option('-u, --user <user>', 'run as this user')
+    .option('-w, --workdir <dir>', 'working directory')
+    .option('-v, --volume <SRC:DST[:ro]>', 'mount a volume or host path (repeatable)', collect)
+    .option('-p, --publish <[IP:]HOST:CONTAINER>', 'publish a port (repeatable)', collect)
+    .option('-P, --service-ports', "publish the service's ports")
+    .option('--no-deps', 'do not start dependencies')
+    .option('-T, --no-tty', 'no pseudo-terminal')
+    .option('-i, --interactive', 'keep stdin open (not yet supported: ignored)'))
+    .action(async (service: string, command: string[], o: Record<string, unknown>, cmd: Command) => {
+      await runApp(cmd, async (deps, g) =>
+        (await import('../../../app/run.js')).runOneOff(deps, g, {
+          service,
+          command,
+          detach: !!o.detach,
+          rm: !!o.rm,
+          name: o.name as string | undefined,
+          entrypoint: o.entrypoint as string | undefined,
+          env: o.env as string[] | undefined,
+          labels: o.label as string[] | undefined,
+          user: o.user as string | undefined,
+          workdir: o.workdir as string | undefined,
+          volumes: o.volume as string[] | undefined,
+          publish: o.publish as string[] | undefined,
+          servicePorts: !!o.servicePorts,
+          noDeps: o.deps === false,
+          tty: false,
+        }),
+      );
+    });
+
+  program
+    .command('cp')
+    .description('Copy files between a service container and the host: cp SERVICE:SRC DEST or cp SRC SERVICE:DEST')
+    .argument('<src>')
+    .argument('<dest>')
+    .option('--index <n>', 'container number', int('--index'), 1)
+    .action(async (src: string, dest: string, o: Record<string, unknown>, cmd: Command) => {
+      await runApp(cmd, async (deps, g) => (await import('../../../app/info.js')).cp(deps, g, { src, dest, index: o.index as number }));
+    });
+}
