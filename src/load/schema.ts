@@ -31,7 +31,7 @@ type Found =
   | { kind: 'type'; path: Path; expected: string[]; expect?: string; value: unknown }
   | { kind: 'unknown-key'; path: Path; key: string; candidates: string[] }
   | { kind: 'required'; path: Path; key: string }
-  | { kind: 'value'; path: Path; value: unknown; expect?: string; fallback?: string }
+  | { kind: 'value'; path: Path; value: unknown; expect?: string; fallback?: string; candidates?: string[] }
   | { kind: 'exclusive'; path: Path; keys: string[] }
   | { kind: 'external'; path: Path; key: string }
   | { kind: 'duplicate'; path: Path; first: number; value: unknown }
@@ -93,6 +93,8 @@ function compile(): Compiled {
   });
   // `expect` is an annotation: the words a message uses for what the value should be.
   ajv.addKeyword({ keyword: 'expect', schemaType: 'string' });
+  // `suggest` is an annotation too: usual values of a pattern-checked field, for hints.
+  ajv.addKeyword({ keyword: 'suggest', schemaType: 'array' });
   ajv.addKeyword({
     keyword: 'exclusive',
     type: 'object',
@@ -235,10 +237,23 @@ function explain(c: Compiled, value: unknown, validate: ValidateFunction): Found
       }
       case 'enum':
       case 'const':
-        out.push({ kind: 'value', path: at, value: e.data, expect: expectOf(e.parentSchema), fallback: oneOfWords(e) });
+        out.push({
+          kind: 'value',
+          path: at,
+          value: e.data,
+          expect: expectOf(e.parentSchema),
+          fallback: oneOfWords(e),
+          candidates: allowedOf(e).filter((x): x is string => typeof x === 'string'),
+        });
         break;
       case 'pattern':
-        out.push({ kind: 'value', path: at, value: e.data, expect: expectOf(e.parentSchema) });
+        out.push({
+          kind: 'value',
+          path: at,
+          value: e.data,
+          expect: expectOf(e.parentSchema),
+          candidates: suggestionsOf(e.parentSchema),
+        });
         break;
       case 'format':
         out.push({
@@ -315,9 +330,19 @@ function expectOf(schema: unknown): string | undefined {
   return undefined;
 }
 
+function allowedOf(e: ErrorObject): unknown[] {
+  return e.keyword === 'const' ? [e.params.allowedValue] : (e.params.allowedValues as unknown[]);
+}
+
 function oneOfWords(e: ErrorObject): string {
-  const allowed = e.keyword === 'const' ? [e.params.allowedValue] : (e.params.allowedValues as unknown[]);
+  const allowed = allowedOf(e);
   return allowed.length === 1 ? show(allowed[0]) : `one of ${allowed.map(show).join(', ')}`;
+}
+
+/** The `suggest` annotation: the usual words of a pattern-checked value, for "did you mean". */
+function suggestionsOf(schema: unknown): string[] | undefined {
+  const list = schema && typeof schema === 'object' ? (schema as { suggest?: unknown }).suggest : undefined;
+  return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : undefined;
 }
 
 function typesOf(t: unknown): string[] {
@@ -445,12 +470,16 @@ function render(f: Found, serviceKeys: string[]): SchemaIssue {
         code: 'schema',
         message: `${subject(f.path)} is missing the required key ${JSON.stringify(f.key)}`,
       };
-    case 'value':
-      return {
+    case 'value': {
+      const issue: SchemaIssue = {
         path: f.path,
         code: 'invalid-value',
         message: `${subject(f.path)} has an invalid value ${show(f.value)}${expected(f.expect ?? f.fallback)}`,
       };
+      const near = typeof f.value === 'string' && f.candidates ? suggest(f.value, f.candidates) : undefined;
+      if (near !== undefined) issue.hint = `did you mean ${JSON.stringify(near)}?`;
+      return issue;
+    }
     case 'exclusive':
       return {
         path: [...f.path, f.keys[f.keys.length - 1]!],
