@@ -2,3 +2,4 @@
 export * from './types.js';
 export { EngineClient } from './client.js';
 export { API_VERSION, METHODS, SOCKET_NAME, type MethodKind, type EngineMethod } from './protocol.js';
+export { DEFAULT_ROOT, resolveRoot, socketPath } from './root.js';

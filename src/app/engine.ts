@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { EngineClient } from '../../engine/api/client.js';
 import { SOCKET_NAME } from '../../engine/api/protocol.js';
 import { EngineError, isEngineError, type Engine } from '../../engine/api/types.js';
-import { resolveRoot } from '../../engine/common/naming.js';
+import { resolveRoot } from '../../engine/api/root.js';
 
 export interface ConnectOptions {
   root?: string;
