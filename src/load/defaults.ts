@@ -3,7 +3,9 @@
  * (attached to every service that names no network and has no network_mode, defined as
  * `<project>_default`), the `name:` of networks, volumes, secrets and configs
  * (`<project>_<key>`, or the key itself for external ones), and the build defaults
- * (context ".", dockerfile "Dockerfile").
+ * (context ".", dockerfile "Dockerfile"). Like Compose, links, volumes_from and
+ * `service:` namespaces also become depends_on entries (when not already there), so every
+ * start-order edge is in one place.
  */
 import { isMap, type Tree } from './context.js';
 
@@ -16,6 +18,8 @@ export function applyDefaults(tree: Tree, project: string): void {
       s.networks = { default: null };
     }
     if (isMap(s.networks) && 'default' in s.networks) usesDefault = true;
+    implicitDependencies(s);
+    if (s.pull_policy === 'if_not_present') s.pull_policy = 'missing';
     if (isMap(s.build)) {
       if (s.build.context === undefined) s.build.context = '.';
       if (s.build.dockerfile === undefined && s.build.dockerfile_inline === undefined) s.build.dockerfile = 'Dockerfile';
@@ -32,6 +36,25 @@ export function applyDefaults(tree: Tree, project: string): void {
       if (!isMap(v)) continue;
       if (typeof v.name === 'string' && v.name !== '') continue;
       v.name = v.external === true ? k : `${project}_${k}`;
+    }
+  }
+}
+
+function implicitDependencies(s: Tree): void {
+  const add = (name: string, restart: boolean) => {
+    const d = isMap(s.depends_on) ? s.depends_on : (s.depends_on = {});
+    if (name in d) return;
+    d[name] = restart ? { condition: 'service_started', restart: true, required: true } : { condition: 'service_started', required: true };
+  };
+  if (Array.isArray(s.links)) for (const l of s.links) if (typeof l === 'string') add(l.split(':')[0]!, true);
+  for (const k of ['network_mode', 'ipc', 'pid', 'uts', 'cgroup']) {
+    const v = s[k];
+    if (typeof v === 'string' && v.startsWith('service:')) add(v.slice(8), true);
+  }
+  if (Array.isArray(s.volumes_from)) {
+    for (const v of s.volumes_from) {
+      if (typeof v !== 'string' || v.startsWith('container:')) continue;
+      add((v.startsWith('service:') ? v.slice(8) : v).split(':')[0]!, false);
     }
   }
 }

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DiagnosticError } from '../diag/diagnostic.js';
+import { DiagnosticError, type Diagnostic } from '../diag/diagnostic.js';
 import { Diagnostics, SourceMap, type LoadContext, type LoadIO } from './context.js';
 import { discoverFiles, STDIN } from './discover.js';
 import { readProjectEnv } from './envfiles.js';
@@ -53,7 +53,7 @@ export async function loadProject(opts: LoadOptions, io: LoadIO = nodeIO): Promi
   const wanted = explicitFiles.length > 0 ? explicitFiles : fromVar;
   const baseForRelative = explicitFiles.length > 0 ? cwd : envDir;
   const found = discoverFiles(io, diag, wanted, baseForRelative, opts.projectDirectory ? envDir : cwd);
-  if (!found) throw new DiagnosticError(diag.errors);
+  if (!found) throw new DiagnosticError(inDocumentOrder(diag.errors));
   const files = found.files;
   const firstFile = files.find((f) => f !== STDIN);
   const projectDir = opts.projectDirectory ? path.resolve(cwd, opts.projectDirectory) : firstFile ? path.dirname(firstFile) : cwd;
@@ -82,7 +82,7 @@ export async function loadProject(opts: LoadOptions, io: LoadIO = nodeIO): Promi
   state.resolvePaths = opts.resolvePaths !== false;
   runPasses(state, TREE_PASSES);
   runPasses(state, PROJECT_PASSES);
-  if (diag.errors.length > 0) throw new DiagnosticError(diag.errors);
+  if (diag.errors.length > 0) throw new DiagnosticError(inDocumentOrder(diag.errors));
 
   const variables: VariableInfo[] = [...ctx.variables.values()].sort((a, b) => a.name.localeCompare(b.name)).map((v) => ({ ...v }));
   return {
@@ -94,6 +94,14 @@ export async function loadProject(opts: LoadOptions, io: LoadIO = nodeIO): Promi
     profiles: state.profiles,
     activeProfiles: state.active,
   };
+}
+
+/** Errors sorted by file, line and column (a stable sort: same-place errors keep pass order). */
+function inDocumentOrder(ds: Diagnostic[]): Diagnostic[] {
+  const files: string[] = [];
+  for (const d of ds) if (d.file && !files.includes(d.file)) files.push(d.file);
+  const rank = (d: Diagnostic) => (d.file ? files.indexOf(d.file) : -1);
+  return [...ds].sort((a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
 }
 
 async function readAllStdin(): Promise<string> {

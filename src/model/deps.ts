@@ -1,27 +1,30 @@
 import type { Project, Service } from './types.js';
 
-export type DependencyKind = 'depends_on' | 'links' | 'volumes_from' | 'network_mode' | 'ipc' | 'pid' | 'extends';
+export type DependencyKind = 'depends_on' | 'links' | 'volumes_from' | 'network_mode' | 'ipc' | 'pid' | 'uts' | 'cgroup' | 'extends';
 
 export interface ServiceDependency {
   service: string;
   kind: DependencyKind;
 }
 
-/** serviceDependencies lists the other services `s` needs started first, and why. */
+/** serviceDependencies lists the other services `s` needs started first, and why (one entry per service). */
 export function serviceDependencies(s: Service): ServiceDependency[] {
   const out: ServiceDependency[] = [];
-  for (const d of Object.keys(s.depends_on ?? {})) out.push({ service: d, kind: 'depends_on' });
   for (const l of s.links ?? []) out.push({ service: l.split(':')[0]!, kind: 'links' });
   for (const v of s.volumes_from ?? []) {
     if (v.startsWith('container:')) continue;
     const name = v.startsWith('service:') ? v.slice(8) : v;
     out.push({ service: name.split(':')[0]!, kind: 'volumes_from' });
   }
-  for (const key of ['network_mode', 'ipc', 'pid'] as const) {
+  for (const key of ['network_mode', 'ipc', 'pid', 'uts', 'cgroup'] as const) {
     const v = s[key];
-    if (typeof v === 'string' && v.startsWith('service:')) out.push({ service: v.slice(8), kind: key });
+    if (typeof v === 'string' && v.startsWith('service:')) out.push({ service: v.slice(8), kind: key as DependencyKind });
   }
-  return out;
+  // depends_on last: the loader copies the other kinds into depends_on, and a message
+  // should name the attribute the user wrote.
+  for (const d of Object.keys(s.depends_on ?? {})) out.push({ service: d, kind: 'depends_on' });
+  const seen = new Set<string>();
+  return out.filter((d) => !seen.has(d.service) && !!seen.add(d.service));
 }
 
 /**
