@@ -579,8 +579,8 @@ function portsOk(s: string): boolean {
   const host = sep < 0 ? front : front.slice(sep + 1);
   const ip = sep < 0 ? '' : front.slice(0, sep);
   if (host !== '' && !(RANGE.test(host) && inRange(host))) return false;
-  if (sep >= 0 && isIP(ip.replace(/^\[(.*)\]$/, '$1')) === 0) return false;
-  return sep >= 0 || host !== '';
+  // An empty HOST_PORT (":80", "127.0.0.1::80") asks for an ephemeral port.
+  return sep < 0 || isIP(ip.replace(/^\[(.*)\]$/, '$1')) !== 0;
 }
 
 function volumeOk(s: string): boolean {
