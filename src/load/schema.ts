@@ -1,7 +1,9 @@
 /**
- * Pass "validate": checks a merged, interpolated document against berth's own JSON Schema
+ * The schema validator behind the "validate" pass (validate.ts): checks an interpolated
+ * Compose document (one file's tree, or a merged one) against berth's own JSON Schema
  * (schemas/compose.schema.json) and reports each problem once, in YAML words, at the most
- * specific place.
+ * specific place. The schema asks nothing that only a whole project has (such as an image
+ * or a build per service), so a partial override file validates too.
  *
  * ajv reports every failing branch of every anyOf/oneOf, which for a Compose file is mostly
  * noise ("must be string", "must be object", "must match a schema in anyOf" for one typo).
@@ -50,8 +52,9 @@ interface Compiled {
 let compiled: Compiled | undefined;
 
 /**
- * Checks `doc` (plain data: the merged document after interpolation) and returns every
- * problem found, in document order. An empty list means the document is valid.
+ * Checks `doc` (plain data after interpolation and typed conversion) and returns every
+ * problem found, in document order. An empty list means the document is valid. The schema
+ * is read and compiled on the first call and reused after.
  */
 export function validateSchema(doc: unknown): SchemaIssue[] {
   compiled ??= compile();
@@ -309,7 +312,7 @@ function explainBranches(c: Compiled, e: ErrorObject, at: Path): Found[] {
   }
   return best.map((f) => {
     const shifted = { ...f, path: [...at, ...f.path] } as Found;
-    // A value error deep in a branch that had no words of its own borrows the combinator's.
+    // A value error at the branch's root that has no words of its own borrows the combinator's.
     if (shifted.kind === 'value' && shifted.expect === undefined && f.path.length === 0) shifted.expect = expect;
     return shifted;
   });
