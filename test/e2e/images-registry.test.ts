@@ -12,6 +12,7 @@ import { assertNoLeaks } from '../helpers/leaks.js';
 import { requireRoot } from '../helpers/root.js';
 import { fileStream, makeStore, rmRoot } from './images-helpers.js';
 import { startRegistry, type TestRegistry } from './images-registry-helper.js';
+import { startTokenServer, type TokenServer } from './images-token-server.js';
 
 requireRoot();
 requireTools('docker-registry', 'skopeo', 'umoci', 'htpasswd');
@@ -19,6 +20,8 @@ const A = makeStore('imgreg');
 const B = makeStore('imgreg2');
 let open: TestRegistry;
 let basic: TestRegistry;
+let tokenReg: TestRegistry;
+let tokens: TokenServer;
 const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 
 beforeAll(async () => {
@@ -26,11 +29,15 @@ beforeAll(async () => {
   await B.store.init();
   open = await startRegistry(path.join(A.root, 'reg-open'));
   basic = await startRegistry(path.join(A.root, 'reg-basic'), { htpasswd: { user: 'alice', password: 's3cret' } });
+  tokens = await startTokenServer(path.join(A.root, 'tokens'), 'bob', 'tok3n');
+  tokenReg = await startRegistry(path.join(A.root, 'reg-token'), { token: tokens });
 });
 
 afterAll(async () => {
   await open?.stop();
   await basic?.stop();
+  await tokenReg?.stop();
+  await tokens?.close();
   await B.store.removeRootfs('pulled');
   assertNoLeaks(A.root);
   assertNoLeaks(B.root);
@@ -145,5 +152,20 @@ describe('registry', () => {
     }
     expect((await B.store.inspect(ref)).repoDigests).toContain(`${basic.host}/sec/bb@${digest}`);
     expect(await A.store.search('bb', basic.host)).toEqual([`${basic.host}/sec/bb`]);
+  });
+
+  it('speaks bearer-token auth through a token server', async () => {
+    const ref = `${tokenReg.host}/tok/bb:1`;
+    await A.store.tag('bb:1', ref);
+    await expect(A.store.push(ref)).rejects.toThrow(/unauthorized/);
+    await expect(A.store.login(tokenReg.host, 'bob', 'wrong')).rejects.toThrow(/unauthorized|refused/);
+    await A.store.login(tokenReg.host, 'bob', 'tok3n');
+    const digest = await A.store.push(ref);
+    expect(tokens.requests.some((r) => r.authed && r.scope.includes('repository:tok/bb:pull,push'))).toBe(true);
+    await B.store.login(tokenReg.host, 'bob', 'tok3n');
+    const id = await B.store.pull(ref);
+    expect(id).toBe((await A.store.inspect('bb:1')).id);
+    expect((await B.store.inspect(ref)).repoDigests).toContain(`${tokenReg.host}/tok/bb@${digest}`);
+    expect(tokens.requests.some((r) => r.authed && r.scope.includes('repository:tok/bb:pull'))).toBe(true);
   });
 });
