@@ -14,6 +14,7 @@ import {
   EngineError,
   type EndpointInfo,
   type EndpointSpec,
+  type IpamConfig,
   type NetworkCreateRequest,
   type NetworkInspect,
   type PortBinding,
@@ -33,6 +34,7 @@ import { type EndpointRecord, type NetworkRecord, NetworkStore, type SandboxReco
 import fs from 'node:fs/promises';
 
 export const DEFAULT_NETWORK = 'bridge';
+const ON_DEMAND = 'berth.on-demand';
 
 export interface NetworkManagerOptions {
   exec: Exec;
@@ -159,13 +161,29 @@ export class BridgeNetworkManager implements NetworkManager {
     return n;
   }
 
+  /**
+   * The default network is made on demand and removed again when its last sandbox goes
+   * (marked by ON_DEMAND in its options), so a host without berth containers carries no
+   * berth bridge or firewall chain.
+   */
   async defaultNetwork(): Promise<string> {
     try {
-      await this.create({ name: DEFAULT_NETWORK });
+      await this.create({ name: DEFAULT_NETWORK, options: { [ON_DEMAND]: 'true' } });
     } catch (e) {
       if (!(e instanceof EngineError && e.code === 'CONFLICT' && (await this.find(DEFAULT_NETWORK)))) throw e;
     }
     return DEFAULT_NETWORK;
+  }
+
+  /** Removes on-demand networks nobody uses any more (under the lock). */
+  private async dropIdleOnDemand(): Promise<void> {
+    let networks = await this.store.networks();
+    const sandboxes = await this.store.sandboxes();
+    for (const n of networks.filter((x) => x.options[ON_DEMAND] === 'true')) {
+      if (sandboxes.some((s) => s.endpoints.some((e) => e.networkId === n.id))) continue;
+      await this.removeLocked(n, networks);
+      networks = networks.filter((x) => x.id !== n.id);
+    }
   }
 
   async create(req: NetworkCreateRequest): Promise<{ id: string }> {
@@ -176,37 +194,39 @@ export class BridgeNetworkManager implements NetworkManager {
       throw new EngineError('INVALID', 'only one IPv4 subnet per network is supported');
     }
     const v4 = req.ipam?.find((c) => !c.subnet || isIpv4(c.subnet.split('/')[0]!));
-    return this.lock.run(() =>
-      this.hostLock.run(async () => {
-        const networks = await this.store.networks();
-        if (networks.some((n) => n.name === req.name)) throw new EngineError('CONFLICT', `network with name ${req.name} already exists`);
-        // subnets of other berth roots are bridges with routes, so the host's routes cover them
-        const ipam = planNetworkIpam(v4, networks.map((n) => n.ipam.subnet), await this.kernel.hostRoutes(), this.opts.pool ?? DEFAULT_POOL);
-        const used = new Set(networks.map((n) => n.bridge));
-        let i = 0;
-        while (used.has(`${this.ctx.naming.short}b${i}`)) i++;
-        const rec: NetworkRecord = {
-          id: newId(),
-          name: req.name,
-          driver: 'bridge',
-          created: new Date().toISOString(),
-          internal: !!req.internal,
-          attachable: !!req.attachable,
-          enableIPv6: false,
-          labels: { ...(req.labels ?? {}) },
-          options: { ...(req.options ?? {}) },
-          ipam,
-          bridge: `${this.ctx.naming.short}b${i}`,
-        };
-        await this.store.saveNetwork(rec);
-        const all = [...networks, rec];
-        await this.maybeHostForward(all);
-        await this.kernel.ensureBridge(rec.bridge, ipam.gateway, prefixLen(ipam.subnet), rec.internal);
-        await this.syncFirewallAndDns(all);
-        this.ctx.events.emit({ type: 'network', action: 'create', id: rec.id, attributes: { name: rec.name, type: 'bridge', ...rec.labels } });
-        return { id: rec.id };
-      }),
-    );
+    return this.lock.run(() => this.createLocked(req, v4));
+  }
+
+  private createLocked(req: NetworkCreateRequest, v4: IpamConfig | undefined): Promise<{ id: string }> {
+    return this.hostLock.run(async () => {
+      const networks = await this.store.networks();
+      if (networks.some((n) => n.name === req.name)) throw new EngineError('CONFLICT', `network with name ${req.name} already exists`);
+      // subnets of other berth roots are bridges with routes, so the host's routes cover them
+      const ipam = planNetworkIpam(v4, networks.map((n) => n.ipam.subnet), await this.kernel.hostRoutes(), this.opts.pool ?? DEFAULT_POOL);
+      const used = new Set(networks.map((n) => n.bridge));
+      let i = 0;
+      while (used.has(`${this.ctx.naming.short}b${i}`)) i++;
+      const rec: NetworkRecord = {
+        id: newId(),
+        name: req.name,
+        driver: 'bridge',
+        created: new Date().toISOString(),
+        internal: !!req.internal,
+        attachable: !!req.attachable,
+        enableIPv6: false,
+        labels: { ...(req.labels ?? {}) },
+        options: { ...(req.options ?? {}) },
+        ipam,
+        bridge: `${this.ctx.naming.short}b${i}`,
+      };
+      await this.store.saveNetwork(rec);
+      const all = [...networks, rec];
+      await this.maybeHostForward(all);
+      await this.kernel.ensureBridge(rec.bridge, ipam.gateway, prefixLen(ipam.subnet), rec.internal);
+      await this.syncFirewallAndDns(all);
+      this.ctx.events.emit({ type: 'network', action: 'create', id: rec.id, attributes: { name: rec.name, type: 'bridge', ...rec.labels } });
+      return { id: rec.id };
+    });
   }
 
   private toInspect(n: NetworkRecord, sandboxes: SandboxRecord[]): NetworkInspect {
@@ -292,8 +312,10 @@ export class BridgeNetworkManager implements NetworkManager {
   // ------------------------------------------------------------ sandboxes
 
   async setupSandbox(req: SandboxRequest): Promise<Sandbox> {
-    const specs = req.endpoints.length ? req.endpoints : [{ network: await this.defaultNetwork() }];
+    const specs = req.endpoints.length ? req.endpoints : [{ network: DEFAULT_NETWORK }];
     return this.lock.run(async () => {
+      // inside the lock: an idle on-demand default network may have just been dropped
+      if (!req.endpoints.length && !(await this.find(DEFAULT_NETWORK))) await this.createLocked({ name: DEFAULT_NETWORK, options: { [ON_DEMAND]: 'true' } }, undefined);
       const networks = await this.store.networks();
       const sandboxes = await this.store.sandboxes();
       const prev = sandboxes.find((s) => s.containerId === req.containerId);
@@ -335,6 +357,7 @@ export class BridgeNetworkManager implements NetworkManager {
       const byId = new Map(networks.map((n) => [n.id, n]));
       await this.realize(rec, byId);
       await this.syncFirewallAndDns(networks, [...others, rec]);
+      if (prev) await this.dropIdleOnDemand();
       return this.toSandbox(rec, byId);
     });
   }
@@ -409,7 +432,10 @@ export class BridgeNetworkManager implements NetworkManager {
       for (const ep of rec?.endpoints ?? []) await this.kernel.deleteLink(ep.hostVeth);
       await this.kernel.deleteNetns(rec?.netns ?? this.netnsName(containerId));
       await this.store.deleteSandbox(containerId);
-      if (rec) await this.syncFirewallAndDns();
+      if (rec) {
+        await this.syncFirewallAndDns();
+        await this.dropIdleOnDemand();
+      }
     });
   }
 
@@ -446,6 +472,7 @@ export class BridgeNetworkManager implements NetworkManager {
       await this.kernel.deleteLink(ep.hostVeth);
       await this.realize(sb, new Map(networks.map((x) => [x.id, x])));
       await this.syncFirewallAndDns(networks, sandboxes);
+      await this.dropIdleOnDemand();
       this.ctx.events.emit({ type: 'network', action: 'disconnect', id: n.id, attributes: { name: n.name, container: containerId } });
     });
   }

@@ -203,6 +203,29 @@ describe('bridge networks', () => {
     }
   });
 
+  it('the default network comes on demand and goes with its last sandbox; network_mode none gets loopback only', async () => {
+    const a = await mgr.setupSandbox({ containerId: newId(), name: 'd1', hostname: 'd1', endpoints: [], ports: [], extraHosts: ['db.local:10.1.2.3'], dnsSearch: ['corp.example'], dnsOptions: ['ndots:1'] });
+    const b = await mgr.setupSandbox({ containerId: newId(), name: 'd2', hostname: 'd2', endpoints: [], ports: [] });
+    expect(Object.keys(a.endpoints)).toEqual(['bridge']);
+    const gw = a.endpoints.bridge!.gateway;
+    expect(await nsLookup(nsName(a.netnsPath), 'd2', gw)).toEqual([b.endpoints.bridge!.ipAddress]);
+    expect(a.hosts).toContain(`${a.endpoints.bridge!.ipAddress}\td1`);
+    expect(a.hosts).toContain('10.1.2.3\tdb.local');
+    expect(a.resolvConf).toBe(`nameserver ${gw}\nsearch corp.example\noptions ndots:1\n`);
+    const bridgeName = (await mgr.inspect('bridge')).bridge;
+    for (const s of [a, b]) await mgr.teardownSandbox(Object.keys((await mgr.inspect('bridge')).containers).find((id) => s.netnsPath.endsWith(id.slice(0, 12)))!);
+    await expect(mgr.inspect('bridge')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await run('ip', ['link', 'show', bridgeName], { allowFail: true })).code).not.toBe(0);
+
+    const lonely = newId();
+    const p = await mgr.setupIsolated(lonely);
+    const links = await nsRun(nsName(p), ['ip', '-o', 'link', 'show']);
+    expect(links.stdout.trim().split('\n')).toHaveLength(1);
+    expect(links.stdout).toMatch(/lo:.*UP/);
+    await mgr.teardownSandbox(lonely);
+    expect(fs.existsSync(p)).toBe(false);
+  });
+
   it('keeps the netns and address across setupSandbox calls (restarts) and repairs after a crash on init', async () => {
     await mgr.create({ name: 'r1' });
     const id = newId();
