@@ -1,0 +1,106 @@
+/**
+ * Running the built berth CLI in end-to-end tests: `npm run build` once per test file (the
+ * daemon runs from dist/), then `node dist/src/cli/bin.js ...` with the test's BERTH_ROOT.
+ */
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const REPO = path.resolve(import.meta.dirname, '../..');
+export const BIN = path.join(REPO, 'dist/src/cli/bin.js');
+export const DAEMON = path.join(REPO, 'dist/engine/daemon/main.js');
+
+/** Builds dist/ (tsc emits even when someone else's file has a type error: we check the output). */
+export function buildOnce(): void {
+  try {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO, stdio: 'pipe' });
+  } catch {
+    /* type errors elsewhere in the tree still emit JavaScript */
+  }
+  for (const f of [BIN, DAEMON]) if (!fs.existsSync(f)) throw new Error(`build did not produce ${f}`);
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function berth(root: string, args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number; uid?: number; gid?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      {
+        env: { ...process.env, ...opts.env, BERTH_ROOT: root },
+        timeout: opts.timeoutMs ?? 90_000,
+        maxBuffer: 64 * 1024 * 1024,
+        encoding: 'buffer',
+        ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid } : {}),
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+        resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
+      },
+    );
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    else child.stdin?.end();
+  });
+}
+
+/** The daemon's pid from its pid file, when any. */
+export function daemonPid(root: string): number | undefined {
+  try {
+    const n = Number(fs.readFileSync(path.join(root, 'engine.pid'), 'utf8').trim());
+    return n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \([^)]*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+export async function waitGone(pid: number, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (!alive(pid)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`pid ${pid} still alive after ${ms} ms`);
+}
+
+/** Engine daemon processes serving this root (read from /proc). */
+export function daemonsFor(root: string): number[] {
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      if (!cmd.includes('daemon/main')) continue;
+      const env = fs.readFileSync(`/proc/${d}/environ`, 'utf8').split('\0');
+      if (env.includes(`BERTH_ROOT=${root}`)) out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** Leaves a socket file nobody listens on, as a kill -9'd daemon does. */
+export async function staleSocket(file: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(file)}, () => process.kill(process.pid, 'SIGKILL'))`], { stdio: 'ignore' });
+    child.on('exit', () => (fs.existsSync(file) ? resolve() : reject(new Error('no stale socket made'))));
+  });
+}
