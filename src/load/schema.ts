@@ -58,7 +58,7 @@ let compiled: Compiled | undefined;
  */
 export function validateSchema(doc: unknown): SchemaIssue[] {
   compiled ??= compile();
-  const found = explain(compiled, doc, compiled.root);
+  const found = dropImpliedRequired(explain(compiled, doc, compiled.root));
   const issues = found.map((f) => render(f, compiled!.serviceKeys));
   return sortByDocument(dedupe(issues), doc);
 }
@@ -316,6 +316,20 @@ function explainBranches(c: Compiled, e: ErrorObject, at: Path): Found[] {
     if (shifted.kind === 'value' && shifted.expect === undefined && f.path.length === 0) shifted.expect = expect;
     return shifted;
   });
+}
+
+/**
+ * `condtion: x` where `condition` is required gives two errors for one typo: the unknown key
+ * and the missing one. The unknown key, with its "did you mean", says it all.
+ */
+function dropImpliedRequired(found: Found[]): Found[] {
+  const typoFor = new Set<string>();
+  for (const f of found) {
+    if (f.kind !== 'unknown-key') continue;
+    const near = suggest(f.key, f.candidates);
+    if (near !== undefined) typoFor.add(JSON.stringify([...f.path.slice(0, -1), near]));
+  }
+  return found.filter((f) => f.kind !== 'required' || !typoFor.has(JSON.stringify([...f.path, f.key])));
 }
 
 function depth(found: Found[]): number {
