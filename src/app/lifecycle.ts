@@ -1,6 +1,7 @@
 /** start, stop, restart, pause, unpause, kill, rm: on the project's existing containers. */
 import type { ContainerSummary } from '../../engine/api/types.js';
-import { dependencyOrder, planStart, planStop } from '../plan/index.js';
+import { planStart, planStop } from '../plan/index.js';
+import { buildGraph } from '../graph/index.js';
 import { executeOrThrow } from '../runtime/execute.js';
 import { LABEL } from '../runtime/labels.js';
 import { observe } from '../runtime/observe.js';
@@ -22,7 +23,7 @@ async function run(deps: AppDeps, title: string, fn: () => Promise<void>): Promi
 export async function start(deps: AppDeps, g: GlobalOptions, services: string[], o: { wait?: boolean; waitTimeout?: number } = {}): Promise<number> {
   const ref = await loadProject(deps, g, services);
   const engine = await deps.connect();
-  const plan = planStart(ref.loaded!.project, undefined, await observe(engine, ref.name), services.length ? services : undefined);
+  const plan = planStart(ref.loaded!.project, buildGraph(ref.loaded!.project), await observe(engine, ref.name), services.length ? services : undefined);
   return run(deps, `project ${ref.name}`, async () => {
     await executeOrThrow(plan, { engine, project: ref.loaded!.project, meta: ref.meta, env: deps.env, sink: deps.sink, clock: deps.clock, waitTimeoutMs: o.waitTimeout ? o.waitTimeout * 1000 : undefined });
   });
@@ -42,7 +43,7 @@ export async function restart(deps: AppDeps, g: GlobalOptions, services: string[
   const ref = await projectOrName(deps, g);
   const { containers } = await projectContainers(deps, g, false, services);
   const engine = await deps.connect();
-  const order = ref.loaded ? dependencyOrder(ref.loaded.project) : [];
+  const order = ref.loaded ? buildGraph(ref.loaded.project).serviceOrder() : [];
   const rank = (c: ContainerSummary): number => {
     const i = order.indexOf(c.labels[LABEL.service] ?? '');
     return i < 0 ? order.length : i;

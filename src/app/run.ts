@@ -7,6 +7,7 @@ import type { ContainerCreateRequest, MountSpec, PortBinding } from '../../engin
 import { UserError } from '../diag/diagnostic.js';
 import { prune, reconcile, imageRef } from '../plan/index.js';
 import { toCreateRequest } from '../runtime/convert.js';
+import { addVolumesFrom } from '../runtime/volumes-from.js';
 import { executeOrThrow } from '../runtime/execute.js';
 import { observe } from '../runtime/observe.js';
 import type { AppDeps, GlobalOptions } from './context.js';
@@ -95,6 +96,7 @@ export async function runOneOff(deps: AppDeps, g: GlobalOptions, o: RunOptions):
     const [k, ...v] = l.split('=');
     req.labels = { ...req.labels, [k!]: v.join('=') };
   }
+  await addVolumesFrom(engine, project, o.service, req);
   const { id } = await engine.containerCreate(req);
   const ac = new AbortController();
   const off = deps.onInterrupt(() => {

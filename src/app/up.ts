@@ -5,6 +5,7 @@
 import type { Engine } from '../../engine/api/types.js';
 import { UserError } from '../diag/diagnostic.js';
 import { imageRef, reconcile, planToText, planToJSON, hasChanges, type Plan, type UpOptions } from '../plan/index.js';
+import { buildGraph } from '../graph/index.js';
 import { executeOrThrow } from '../runtime/execute.js';
 import { observe } from '../runtime/observe.js';
 import { attach } from './attach.js';
@@ -32,7 +33,7 @@ function imageRefs(ref: ProjectRef): string[] {
 /** Observes and reconciles: the plan `up` would carry out. */
 export async function computePlan(engine: Engine, ref: ProjectRef, o: UpOptions): Promise<Plan> {
   const observed = await observe(engine, ref.name, imageRefs(ref));
-  return reconcile(ref.loaded!.project, undefined, observed, o);
+  return reconcile(ref.loaded!.project, buildGraph(ref.loaded!.project), observed, o);
 }
 
 export async function up(deps: AppDeps, g: GlobalOptions, o: UpCommandOptions): Promise<number> {

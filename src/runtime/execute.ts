@@ -13,6 +13,7 @@ import type { Clock, ProgressSink, ResourceKind } from '../progress/events.js';
 import { toCreateRequest } from './convert.js';
 import { networkLabels, volumeLabels, type ProjectMeta } from './labels.js';
 import { runHooks } from './hooks.js';
+import { addVolumesFrom } from './volumes-from.js';
 import { waitFor } from './waits.js';
 
 export interface ExecuteContext {
@@ -251,6 +252,7 @@ async function perform(op: Operation, ctx: ExecuteContext, progress: (detail: st
         throw e;
       }
       const req = toCreateRequest({ project: project(), meta: ctx.meta, env: ctx.env, imageId }, op.service, op.number);
+      await addVolumesFrom(engine, project(), op.service, req);
       await engine.containerCreate(req);
       return;
     }
