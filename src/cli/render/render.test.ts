@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { ProgressEvent } from '../../progress/events.js';
+import { jsonSink } from './json.js';
+import { plainSink } from './plain.js';
+import { ttySink } from './tty.js';
+import { makeSink } from './index.js';
+
+function ev(id: string, status: ProgressEvent['status'], text: string, time: number, detail?: string): ProgressEvent {
+  const [kind, name] = id.split(' ') as [ProgressEvent['kind'], string];
+  return { id, kind, name, status, text, time, ...(detail ? { detail } : {}) };
+}
+
+function capture() {
+  const out: string[] = [];
+  return { out, stream: { write: (s: string) => out.push(s), isTTY: false, columns: 80 } };
+}
+
+describe('renderers', () => {
+  it('plain: a line per state change, elapsed on completion, errors with detail', () => {
+    const c = capture();
+    const s = plainSink(c.stream);
+    s.start('project demo');
+    s.on(ev('container demo-web-1', 'working', 'Creating', 1000));
+    s.on(ev('container demo-web-1', 'done', 'Created', 1300));
+    s.on(ev('image busybox', 'working', 'Pulling', 1000, '50%'));
+    s.on(ev('network demo_default', 'error', 'Error', 2000, 'boom'));
+    s.message('warning', 'orphans');
+    s.done();
+    expect(c.out.join('')).toBe('Container demo-web-1  Creating\nContainer demo-web-1  Created 0.3s\nNetwork demo_default  Error 0.0s: boom\nWARN orphans\n');
+  });
+
+  it('json: one object per line', () => {
+    const c = capture();
+    const s = jsonSink(c.stream);
+    s.start('t');
+    s.on(ev('volume demo_data', 'working', 'Creating', 5));
+    s.on(ev('volume demo_data', 'done', 'Created', 25));
+    s.done();
+    const lines = c.out.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.type)).toEqual(['start', 'event', 'event', 'done']);
+    expect(lines[2]).toMatchObject({ id: 'volume demo_data', status: 'done', text: 'Created', elapsed: 20 });
+  });
+
+  it('tty: redraws a line per resource in place', () => {
+    const c = capture();
+    let now = 0;
+    const s = ttySink(c.stream, () => now, false);
+    s.start('project demo');
+    s.on(ev('container demo-db-1', 'working', 'Starting', 0));
+    s.on(ev('container demo-web-1', 'working', 'Creating', 0));
+    now = 500;
+    s.on(ev('container demo-db-1', 'done', 'Started', 400));
+    s.done();
+    const last = c.out[c.out.length - 1]!;
+    expect(last).toContain('[+] project demo: 1/2');
+    expect(last).toMatch(/✔ Container demo-db-1 +Started +0\.4s/);
+    expect(last).toMatch(/Container demo-web-1 +Creating +0\.5s/);
+  });
+
+  it('picks by mode; auto is plain off a terminal; rejects unknown modes', () => {
+    const c = capture();
+    makeSink('auto', c.stream, { color: false }).message('info', 'x');
+    expect(c.out).toEqual(['x\n']);
+    expect(() => makeSink('fancy', c.stream, { color: false })).toThrow(/--progress fancy/);
+  });
+});
