@@ -31,7 +31,7 @@ type Path = (string | number)[];
 /** One problem before it is put into words (its path is relative to the value checked). */
 type Found =
   | { kind: 'type'; path: Path; expected: string[]; expect?: string; value: unknown }
-  | { kind: 'unknown-key'; path: Path; key: string; candidates: string[] }
+  | { kind: 'unknown-key'; path: Path; key: string; candidates: string[]; value: unknown }
   | { kind: 'required'; path: Path; key: string }
   | { kind: 'value'; path: Path; value: unknown; expect?: string; fallback?: string; candidates?: string[] }
   | { kind: 'exclusive'; path: Path; keys: string[] }
@@ -215,6 +215,7 @@ function explain(c: Compiled, value: unknown, validate: ValidateFunction): Found
           path: [...at, String(e.params.additionalProperty)],
           key: String(e.params.additionalProperty),
           candidates: Object.keys(props ?? {}),
+          value: (e.data as Record<string, unknown>)[String(e.params.additionalProperty)],
         });
         break;
       }
@@ -478,6 +479,9 @@ function render(f: Found, serviceKeys: string[]): SchemaIssue {
       if (near !== undefined) issue.hint = `did you mean ${JSON.stringify(near)}?`;
       else if (parent.length === 0 && serviceKeys.includes(f.key)) {
         issue.hint = `${JSON.stringify(f.key)} is a service attribute: put it under services.<name>`;
+      } else if (parent.length === 0 && looksLikeService(f.value, serviceKeys)) {
+        // The version-1 layout: services at the top level, without "services:".
+        issue.hint = `${JSON.stringify(f.key)} looks like a service: put it under "services:"`;
       }
       return issue;
     }
@@ -531,6 +535,12 @@ function render(f: Found, serviceKeys: string[]): SchemaIssue {
     case 'other':
       return { path: f.path, code: 'schema', message: `${subject(f.path)} ${f.text}` };
   }
+}
+
+function looksLikeService(value: unknown, serviceKeys: string[]): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length > 0 && keys.every((k) => serviceKeys.includes(k) || k.startsWith('x-'));
 }
 
 function expected(words: string | undefined): string {
