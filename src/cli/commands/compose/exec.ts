@@ -26,21 +26,33 @@ export function registerExec(program: Command): void {
     .option('-w, --workdir <dir>', 'working directory')
     .option('--privileged', 'extended privileges')
     .option('--index <n>', 'container number', int('--index'), 1)
-    .option('-T, --no-tty', 'no pseudo-terminal (berth runs non-interactive exec either way for now)'))
+    .option('-T, --no-tty', 'no pseudo-terminal'))
     .action(async (service: string, command: string[], o: Record<string, unknown>, cmd: Command) => {
-      await runApp(cmd, async (deps, g) =>
-        (await import('../../../app/exec.js')).exec(deps, g, {
-          service,
-          command,
-          detach: !!o.detach,
-          env: o.env as string[] | undefined,
-          user: o.user as string | undefined,
-          workdir: o.workdir as string | undefined,
-          privileged: !!o.privileged,
-          index: o.index as number,
-          stdin: process.stdin.isTTY ? undefined : process.stdin,
-        }),
-      );
+      // Interactive by default as in Compose when both ends are terminals; -T turns it off.
+      const interactive = o.tty !== false && !o.detach && !!process.stdin.isTTY && !!process.stdout.isTTY;
+      const passStdin = interactive || !process.stdin.isTTY;
+      if (interactive) process.stdin.setRawMode(true);
+      try {
+        await runApp(cmd, async (deps, g) =>
+          (await import('../../../app/exec.js')).exec(deps, g, {
+            service,
+            command,
+            detach: !!o.detach,
+            env: o.env as string[] | undefined,
+            user: o.user as string | undefined,
+            workdir: o.workdir as string | undefined,
+            privileged: !!o.privileged,
+            index: o.index as number,
+            tty: interactive,
+            // Piped input goes to the command (exec -T web sh < script.sh).
+            stdin: passStdin ? process.stdin : undefined,
+          }),
+        );
+      } finally {
+        if (interactive) process.stdin.setRawMode(false);
+        // The command has ended: an input that never closes must not keep berth alive.
+        if (passStdin) process.stdin.destroy();
+      }
     });
 
   passThrough(program
