@@ -68,6 +68,20 @@ export class Kernel {
     await this.exec('ip', args, { allowFail: true });
   }
 
+  /**
+   * Makes /run/netns a shared mount point now, as `ip netns add` would on first use, so a
+   * private mount namespace made later (the runtime's, for crun on hybrid cgroup hosts) still
+   * sees netns files created after it (engine-lab §0: otherwise setns fails with EINVAL).
+   */
+  async ensureNetnsDir(): Promise<void> {
+    await fs.mkdir(NETNS_DIR, { recursive: true, mode: 0o755 });
+    const info = await fs.readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+    const line = info.split('\n').find((l) => l.split(' ')[4] === NETNS_DIR);
+    if (line && /\bshared:\d+/.test(line)) return;
+    if (!line) await this.exec('mount', ['--bind', NETNS_DIR, NETNS_DIR]);
+    await this.exec('mount', ['--make-shared', NETNS_DIR]);
+  }
+
   async netnsList(): Promise<string[]> {
     try {
       return (await fs.readdir(NETNS_DIR)).filter((n) => !n.startsWith('.'));

@@ -94,6 +94,7 @@ export class BridgeNetworkManager implements NetworkManager {
   // ------------------------------------------------------------ lifecycle
 
   async init(): Promise<void> {
+    await this.kernel.ensureNetnsDir();
     await this.lock.run(async () => {
       const networks = await this.store.networks();
       let sandboxes = await this.store.sandboxes();
