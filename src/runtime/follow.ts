@@ -57,6 +57,17 @@ export async function followProject(engine: Engine, project: string, opts: Follo
     active.set(id, run);
   };
 
+  if (!opts.follow) {
+    // A snapshot: gather every container's lines, then print them in time order.
+    const all: FollowedLine[] = [];
+    const sink = onLine;
+    onLine = (l) => void all.push(l);
+    const list = await engine.containerList({ all: true, filters: projectFilter(project) });
+    for (const c of list.filter((c) => wanted(c.labels))) follow(c.id, (c.names[0] ?? c.id).replace(/^\//, ''), c.labels, true);
+    await Promise.all(active.values());
+    all.map((l, i) => [l, i] as const).sort(([a, i], [b, j]) => (a.time < b.time ? -1 : a.time > b.time ? 1 : i - j)).forEach(([l]) => sink(l));
+    return;
+  }
   const events = opts.follow ? engine.events({ filters: { type: ['container'], event: ['start', 'restart'], ...projectFilter(project) } }, signal) : undefined;
   const list = await engine.containerList({ all: true, filters: projectFilter(project) });
   for (const c of list.filter((c) => wanted(c.labels)).sort((a, b) => (a.names[0] ?? '').localeCompare(b.names[0] ?? ''))) {
