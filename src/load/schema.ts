@@ -46,6 +46,9 @@ interface Compiled {
   schemaId: string;
   /** Attributes of a service, for the hint when one is written at the top level. */
   serviceKeys: string[];
+  /** Attributes of a service's sections (deploy, healthcheck, ...), for the hint when one is
+   * written straight in the service: key → section. */
+  sectionOf: Map<string, string>;
   branches: WeakMap<object, ValidateFunction>;
 }
 
@@ -59,7 +62,7 @@ let compiled: Compiled | undefined;
 export function validateSchema(doc: unknown): SchemaIssue[] {
   compiled ??= compile();
   const found = dropImpliedRequired(explain(compiled, doc, compiled.root));
-  const issues = found.map((f) => render(f, compiled!.serviceKeys));
+  const issues = found.map((f) => render(f, compiled!));
   return sortByDocument(dedupe(issues), doc);
 }
 
@@ -80,7 +83,7 @@ export function schemaFile(): string {
 function compile(): Compiled {
   const schema = JSON.parse(readFileSync(schemaFile(), 'utf8')) as {
     $id: string;
-    definitions: { service: { properties: Record<string, unknown> } };
+    definitions: Record<string, { properties?: Record<string, unknown> }>;
   };
   const ajv = new Ajv({
     allErrors: true,
@@ -116,9 +119,23 @@ function compile(): Compiled {
     validate: checkExternalOnly,
   });
   const root = ajv.compile(schema);
-  const serviceKeys = Object.keys(schema.definitions.service.properties);
-  return { ajv, root, schemaId: schema.$id, serviceKeys, branches: new WeakMap() };
+  const keysOf = (def: string): string[] => Object.keys(schema.definitions[def]?.properties ?? {});
+  const serviceKeys = keysOf('service');
+  const sectionOf = new Map<string, string>();
+  for (const [section, def] of SECTIONS) {
+    for (const k of keysOf(def)) if (!serviceKeys.includes(k) && !sectionOf.has(k)) sectionOf.set(k, section);
+  }
+  return { ajv, root, schemaId: schema.$id, serviceKeys, sectionOf, branches: new WeakMap() };
 }
+
+/** Sections of a service whose attributes are often written one level too high. */
+const SECTIONS: [string, string][] = [
+  ['deploy', 'deploy'],
+  ['healthcheck', 'healthcheck'],
+  ['build', 'build_long'],
+  ['logging', 'logging'],
+  ['develop', 'develop'],
+];
 
 /** Custom keyword `exclusive: [[a, b], ...]`: keys that must not be set together. */
 function checkExclusive(groups: string[][], data: Record<string, unknown>): boolean {
@@ -460,7 +477,7 @@ function where(path: Path): string {
   return path.length === 0 ? 'at the top level' : `in ${subject(path)}`;
 }
 
-function render(f: Found, serviceKeys: string[]): SchemaIssue {
+function render(f: Found, c: Compiled): SchemaIssue {
   switch (f.kind) {
     case 'type':
       return {
@@ -477,11 +494,14 @@ function render(f: Found, serviceKeys: string[]): SchemaIssue {
         message: `unknown key ${JSON.stringify(f.key)} ${where(parent)}`,
       };
       if (near !== undefined) issue.hint = `did you mean ${JSON.stringify(near)}?`;
-      else if (parent.length === 0 && serviceKeys.includes(f.key)) {
+      else if (parent.length === 0 && c.serviceKeys.includes(f.key)) {
         issue.hint = `${JSON.stringify(f.key)} is a service attribute: put it under services.<name>`;
-      } else if (parent.length === 0 && looksLikeService(f.value, serviceKeys)) {
+      } else if (parent.length === 0 && looksLikeService(f.value, c.serviceKeys)) {
         // The version-1 layout: services at the top level, without "services:".
         issue.hint = `${JSON.stringify(f.key)} looks like a service: put it under "services:"`;
+      } else if (parent.length === 2 && parent[0] === 'services' && c.sectionOf.has(f.key)) {
+        const section = c.sectionOf.get(f.key)!;
+        issue.hint = `${JSON.stringify(f.key)} is an attribute of ${section}: put it under "${section}:"`;
       }
       return issue;
     }
