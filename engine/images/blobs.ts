@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, Writable, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
 import { EngineError } from '../api/types.js';
 import type { StorePaths } from './paths.js';
 
@@ -84,6 +84,38 @@ export class BlobStore {
       await this.commitTmp(tmp, digest);
       return { digest, size: hs.size };
     } catch (e) {
+      await fs.rm(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  /**
+   * Like putStream, and feeds the same bytes to `consume` (a layer unpack) as they arrive.
+   * The blob is committed only when its digest matches and the consumer succeeded.
+   */
+  async putStreamWith<T>(src: Readable, expected: string, onBytes: ((n: number) => void) | undefined, consume: (s: Readable) => Promise<T>): Promise<T> {
+    const tmp = await this.tmpFile();
+    const hs = new HashingStream(onBytes);
+    const file = createWriteStream(tmp);
+    const tee = new PassThrough();
+    src.on('error', (e) => hs.destroy(e));
+    hs.on('error', (e) => {
+      file.destroy(e);
+      tee.destroy(e);
+    });
+    src.pipe(hs);
+    hs.pipe(file);
+    hs.pipe(tee);
+    try {
+      const [, out] = await Promise.all([finished(file), consume(tee)]);
+      const digest = hs.digest();
+      if (digest !== expected) throw new EngineError('REGISTRY', `digest mismatch: expected ${expected}, got ${digest}`);
+      await this.commitTmp(tmp, digest);
+      return out;
+    } catch (e) {
+      src.destroy();
+      hs.destroy();
+      file.destroy();
       await fs.rm(tmp, { force: true });
       throw e;
     }

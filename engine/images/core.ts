@@ -10,6 +10,7 @@ import { BlobStore, sha256 } from './blobs.js';
 import type { HistoryEntry, ImageConfigJson } from './config.js';
 import { LayerStore } from './layers.js';
 import { StorePaths } from './paths.js';
+import { mountsUnder, unmount } from './rootfs.js';
 import { Mutex, Records, type ImageRecord, type LayerRef } from './records.js';
 import { familiarName, formatReference, looksLikeId, normalizeTagged, parseReference, repoName } from './reference.js';
 
@@ -37,6 +38,8 @@ export class ImageCore {
 
   async init(): Promise<void> {
     for (const d of [this.p.blobs, this.p.layers, this.p.meta, this.p.empty, this.p.snapshots]) await fs.mkdir(d, { recursive: true });
+    // build steps interrupted by a crash may have left overlay mounts in tmp
+    for (const mp of await mountsUnder(this.p.tmp)) await unmount(mp);
     await fs.rm(this.p.tmp, { recursive: true, force: true });
     await this.layers.recover();
   }

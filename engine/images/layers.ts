@@ -5,6 +5,8 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { EngineError } from '../api/types.js';
 import { readJson, removeTree, writeJsonAtomic } from '../common/fsutil.js';
 import { HashingStream, type BlobStore } from './blobs.js';
@@ -38,30 +40,55 @@ export class LayerStore {
       const have = await this.get(expectedDiffId);
       if (have) return have;
     }
+    return this.ensureFromStream(this.blobs.open(blobDigest), expectedDiffId, onProgress, blobDigest);
+  }
+
+  /**
+   * Unpacks a layer stream (gzip or plain tar) into place. Consumes the whole stream even
+   * when the layer turns out to be present (a tee feeding it must not stall).
+   */
+  async ensureFromStream(src: Readable, expectedDiffId?: string, onProgress?: (n: number) => void, what = 'layer'): Promise<LayerMeta> {
+    if (expectedDiffId) {
+      const have = await this.get(expectedDiffId);
+      if (have) {
+        src.resume();
+        await finished(src).catch(() => undefined);
+        return have;
+      }
+    }
     await fs.mkdir(this.p.layers, { recursive: true });
     const tmp = path.join(this.p.layers, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
     try {
       const hs = new HashingStream(onProgress);
-      const raw = decompressed(this.blobs.open(blobDigest));
+      const raw = decompressed(src);
       const hashed = raw.pipe(hs);
       raw.on('error', (e) => hs.destroy(e));
       const res = await unpackLayer(hashed, path.join(tmp, 'diff'));
       const diffId = hs.digest();
       if (expectedDiffId && diffId !== expectedDiffId) {
-        throw new EngineError('INVALID', `layer ${blobDigest} unpacks to ${diffId}, but the image config says ${expectedDiffId}`);
-      }
-      const existing = await this.get(diffId);
-      if (existing) {
-        await removeTree(tmp);
-        return existing;
+        throw new EngineError('INVALID', `${what} unpacks to ${diffId}, but the image config says ${expectedDiffId}`);
       }
       const meta: LayerMeta = { diffId, size: res.size };
       await writeJsonAtomic(path.join(tmp, 'meta.json'), meta);
-      await fs.rm(this.p.layerDir(diffId), { recursive: true, force: true });
-      await fs.rename(tmp, this.p.layerDir(diffId));
-      return meta;
+      await this.place(tmp, diffId);
+      return (await this.get(diffId)) ?? meta;
     } catch (e) {
+      src.destroy();
       await fs.rm(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** Renames a complete temp layer into place; when another writer won the race, keeps theirs. */
+  private async place(tmp: string, diffId: string): Promise<void> {
+    try {
+      await fs.rename(tmp, this.p.layerDir(diffId));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await this.get(diffId))) {
+        await removeTree(tmp);
+        return;
+      }
       throw e;
     }
   }
@@ -76,7 +103,7 @@ export class LayerStore {
     await fs.rename(dir, path.join(tmp, 'diff'));
     const meta: LayerMeta = { diffId, size };
     await writeJsonAtomic(path.join(tmp, 'meta.json'), meta);
-    await fs.rename(tmp, this.p.layerDir(diffId));
+    await this.place(tmp, diffId);
     return meta;
   }
 

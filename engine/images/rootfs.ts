@@ -20,6 +20,18 @@ export async function isMountPoint(p: string): Promise<boolean> {
   return false;
 }
 
+/** Mount points at or below dir, deepest first. */
+export async function mountsUnder(dir: string): Promise<string[]> {
+  const info = await fs.readFile('/proc/self/mountinfo', 'utf8');
+  const base = path.resolve(dir);
+  const out: string[] = [];
+  for (const line of info.split('\n')) {
+    const mp = line.split(' ')[4]?.replace(/\\(\d{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (mp && (mp === base || mp.startsWith(base + '/'))) out.push(mp);
+  }
+  return out.sort((a, b) => b.length - a.length);
+}
+
 export interface OverlayDirs {
   upper: string;
   work: string;

@@ -10,7 +10,7 @@ import type { ProgressEvent } from '../../engine/api/types.js';
 import { BUSYBOX_CHANGES, busyboxRootfsDir, busyboxTarball, requireTools } from '../helpers/busybox.js';
 import { assertNoLeaks } from '../helpers/leaks.js';
 import { requireRoot } from '../helpers/root.js';
-import { fileStream, makeStore, rmRoot } from './images-helpers.js';
+import { bufStream, fileStream, makeStore, rmRoot, tarBuffer } from './images-helpers.js';
 import { startRegistry, type TestRegistry } from './images-registry-helper.js';
 import { startTokenServer, type TokenServer } from './images-token-server.js';
 
@@ -167,5 +167,27 @@ describe('registry', () => {
     expect(id).toBe((await A.store.inspect('bb:1')).id);
     expect((await B.store.inspect(ref)).repoDigests).toContain(`${tokenReg.host}/tok/bb@${digest}`);
     expect(tokens.requests.some((r) => r.authed && r.scope.includes('repository:tok/bb:pull'))).toBe(true);
+  });
+
+  it('verifies every blob: a tampered layer or config fails the pull and registers nothing', async () => {
+    const t = await tarBuffer([{ name: 'f.txt', content: 'original content' }]);
+    const id = await A.store.import(bufStream(t), `${open.host}/tamper/x:1`, []);
+    await A.store.push(`${open.host}/tamper/x:1`);
+    const img = await A.store.inspect(id);
+    const blobData = (d: string): string => path.join(open.dir, 'data/docker/registry/v2/blobs/sha256', d.slice(7, 9), d.slice(7), 'data');
+    // config first (the store keeps a verified config for the next attempt)
+    const cfgFile = blobData(id);
+    const cfg = fs.readFileSync(cfgFile);
+    // same length: the registry serves the size it recorded
+    fs.writeFileSync(cfgFile, Buffer.from(cfg.toString().replace('"linux"', '"linuy"')));
+    await expect(B.store.pull(`${open.host}/tamper/x:1`)).rejects.toThrow(/digest mismatch/);
+    fs.writeFileSync(cfgFile, cfg);
+    const layerFile = blobData(img.rootfs.diff_ids[0]!);
+    const orig = fs.readFileSync(layerFile);
+    fs.writeFileSync(layerFile, Buffer.from(orig.toString('latin1').replace('original', 'tampered'), 'latin1'));
+    await expect(B.store.pull(`${open.host}/tamper/x:1`)).rejects.toThrow(/digest mismatch|unpacks to/);
+    fs.writeFileSync(layerFile, orig);
+    expect(await B.store.find(`${open.host}/tamper/x:1`)).toBeUndefined();
+    expect(await B.store.pull(`${open.host}/tamper/x:1`)).toBe(id);
   });
 });

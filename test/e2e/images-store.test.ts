@@ -11,6 +11,10 @@ import { BUSYBOX_CHANGES, busyboxTarball, DEFAULT_PATH } from '../helpers/busybo
 import { assertNoLeaks } from '../helpers/leaks.js';
 import { requireRoot } from '../helpers/root.js';
 import { bufStream, fileStream, makeStore, rmRoot, tarBuffer } from './images-helpers.js';
+import { Readable } from 'node:stream';
+import { EventBus } from '../../engine/common/events.js';
+import { naming } from '../../engine/common/naming.js';
+import { createImageStore } from '../../engine/images/index.js';
 
 requireRoot();
 const { root, store, events } = makeStore('imgstore');
@@ -166,4 +170,28 @@ describe('image store', () => {
     expect(fs.readdirSync(path.join(root, 'images/blobs/sha256'))).toEqual([]);
     expect(fs.readdirSync(path.join(root, 'images/layers'))).toEqual([]);
   });
+
+  it('an interrupted import leaves no half image, and init() clears what a crash left', async () => {
+    const full = fs.readFileSync(busyboxTarball());
+    const broken = new Readable({ read() {} });
+    broken.push(full.subarray(0, 300_000));
+    setTimeout(() => broken.destroy(new Error('connection lost')), 50);
+    await expect(store.import(broken, 'half:1', [])).rejects.toThrow(/connection lost/);
+    expect(await store.find('half:1')).toBeUndefined();
+    expect(fs.readdirSync(path.join(root, 'images/layers'))).toEqual([]);
+    expect(fs.readdirSync(path.join(root, 'images/blobs/sha256'))).toEqual([]);
+    // a crash in the middle of a build step: an overlay mount and temp dirs left behind
+    const left = path.join(root, 'images/tmp/s-crash');
+    for (const d of ['l', 'u', 'w', 'm']) fs.mkdirSync(path.join(left, d), { recursive: true });
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${left}/l,upperdir=${left}/u,workdir=${left}/w`, `${left}/m`]);
+    fs.mkdirSync(path.join(root, 'images/layers/.tmp-999-x/diff'), { recursive: true });
+    const again = makeStoreAt(root);
+    await again.init();
+    expect(fs.existsSync(path.join(root, 'images/tmp'))).toBe(false);
+    expect(fs.readdirSync(path.join(root, 'images/layers'))).toEqual([]);
+  });
 });
+
+function makeStoreAt(r: string): ReturnType<typeof createImageStore> {
+  return createImageStore({ naming: naming(r), events: new EventBus(), log: () => undefined });
+}

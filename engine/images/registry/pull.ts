@@ -89,20 +89,24 @@ export async function pullImage(core: ImageCore, client: RegistryClient, ref: st
         progress({ id, status: 'Already exists' });
         return ref;
       }
-      if (!(await core.blobs.has(l.digest))) {
-        let cur = 0;
-        let last = 0;
-        await core.blobs.putStream(await blobStream(l.digest), l.digest, (n) => {
-          cur += n;
-          if (cur - last > 512 * 1024 || cur === l.size) {
-            last = cur;
-            progress({ id, status: 'Downloading', current: cur, total: l.size });
-          }
-        });
-        progress({ id, status: 'Download complete', current: l.size, total: l.size });
+      let cur = 0;
+      let last = 0;
+      const onBytes = (n: number): void => {
+        cur += n;
+        if (cur - last > 512 * 1024 || cur === l.size) {
+          last = cur;
+          progress({ id, status: 'Downloading', current: cur, total: l.size });
+        }
+      };
+      if (await core.blobs.has(l.digest)) {
+        progress({ id, status: 'Extracting' });
+        await core.layers.ensureFromBlob(l.digest, diffId);
+      } else if (await core.layers.get(diffId)) {
+        await core.blobs.putStream(await blobStream(l.digest), l.digest, onBytes);
+      } else {
+        // Unpack while downloading: one pass over the bytes; the blob is kept for push/save.
+        await core.blobs.putStreamWith(await blobStream(l.digest), l.digest, onBytes, (s) => core.layers.ensureFromStream(s, diffId, undefined, l.digest));
       }
-      progress({ id, status: 'Extracting' });
-      await core.layers.ensureFromBlob(l.digest, diffId);
       progress({ id, status: 'Pull complete' });
       return ref;
     });
