@@ -4,9 +4,9 @@
  */
 import type { Engine } from '../../engine/api/types.js';
 import { UserError } from '../diag/diagnostic.js';
-import { imageRef, reconcile, planToText, planToJSON, hasChanges, type Plan, type UpOptions } from '../plan/index.js';
+import { imageRef, reconcile, planStop, planToText, planToJSON, hasChanges, type Plan, type UpOptions } from '../plan/index.js';
 import { buildGraph } from '../graph/index.js';
-import { executeOrThrow } from '../runtime/execute.js';
+import { executeOrThrow, type ExecuteContext } from '../runtime/execute.js';
 import { observe } from '../runtime/observe.js';
 import { attach } from './attach.js';
 import type { AppDeps, GlobalOptions } from './context.js';
@@ -50,33 +50,48 @@ export async function up(deps: AppDeps, g: GlobalOptions, o: UpCommandOptions): 
   const lock = await lockProject(deps.lockDir, ref.name, deps.clock, (t) => deps.stderr.write(t + '\n'), ac.signal);
   const startedAt = new Date(deps.clock.now()).toISOString();
   try {
-    let plan = await computePlan(engine, ref, o);
+    const plan = await computePlan(engine, ref, o);
     if (o.dryRun) {
       deps.stdout.write(planToText(plan).replace(/^/gm, 'DRY-RUN: ').replace(/DRY-RUN: $/, ''));
       return 0;
     }
     for (const w of plan.warnings) deps.sink.message('warning', w);
     deps.sink.start(`project ${ref.name}`);
-    const ctx = { engine, project: ref.loaded!.project, meta: ref.meta, env: deps.env, sink: deps.sink, clock: deps.clock, signal: ac.signal, waitTimeoutMs: o.waitTimeout ? o.waitTimeout * 1000 : undefined };
+    const ctx: ExecuteContext = { engine, project: ref.loaded!.project, meta: ref.meta, env: deps.env, sink: deps.sink, clock: deps.clock, signal: ac.signal, waitTimeoutMs: o.waitTimeout ? o.waitTimeout * 1000 : undefined };
     try {
-      // Images first: what a pull or build yields decides which containers must be recreated.
-      const images = plan.operations.filter((op) => op.kind === 'PullImage' || op.kind === 'BuildImage');
-      if (images.length) {
-        await executeOrThrow({ ...plan, operations: images, warnings: [] }, ctx);
-        plan = await computePlan(engine, ref, { ...o, skipImages: true });
-      }
-      await executeOrThrow(plan, ctx);
-      if (!hasChanges(plan) && !images.length) deps.sink.message('info', `project ${ref.name} is up to date`);
+      await apply(deps, ref, plan, o, ctx);
+    } catch (e) {
+      if (!ac.signal.aborted) throw e; // interrupted: the steps cut short are not the story
     } finally {
       deps.sink.done();
     }
-    if (ac.signal.aborted) return 130;
+    if (ac.signal.aborted) {
+      // Ctrl+C while starting an attached stack: stop what was started, as the attached view would.
+      if (!o.detach) {
+        deps.stderr.write('Gracefully stopping...\n');
+        const observed = await observe(engine, ref.name);
+        await executeOrThrow(planStop(ref.loaded!.project, observed, undefined, o.timeout), { engine, project: ref.loaded!.project, meta: ref.meta, env: deps.env, sink: deps.sink, clock: deps.clock });
+      }
+      return 130;
+    }
   } finally {
     lock.release();
     offInt();
   }
   if (o.detach || o.noStart) return 0;
   return attach(deps, engine, ref, o, startedAt);
+}
+
+/** Images first (what a pull or build yields decides which containers must be recreated), then the rest. */
+async function apply(deps: AppDeps, ref: ProjectRef, first: Plan, o: UpOptions, ctx: ExecuteContext): Promise<void> {
+  let plan = first;
+  const images = plan.operations.filter((op) => op.kind === 'PullImage' || op.kind === 'BuildImage');
+  if (images.length) {
+    await executeOrThrow({ ...plan, operations: images, warnings: [] }, ctx);
+    plan = await computePlan(ctx.engine, ref, { ...o, skipImages: true });
+  }
+  await executeOrThrow(plan, ctx);
+  if (!hasChanges(plan) && !images.length) deps.sink.message('info', `project ${ref.name} is up to date`);
 }
 
 export interface PlanCommandOptions extends UpOptions {
