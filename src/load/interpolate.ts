@@ -67,7 +67,15 @@ const CASTS: [string, Cast][] = [
   ['secrets.*.external', 'bool'],
   ['configs.*.external', 'bool'],
 ];
-const CAST_PATTERNS = CASTS.map(([p, c]) => [pattern(p), c] as const);
+/** Patterns by their last segment: most values are not typed, and this finds that in one lookup. */
+const CAST_BY_LAST = new Map<string, [string[], Cast][]>();
+for (const [p, c] of CASTS) {
+  const pat = pattern(p);
+  const last = pat[pat.length - 1]!;
+  const list = CAST_BY_LAST.get(last) ?? [];
+  list.push([pat, c]);
+  CAST_BY_LAST.set(last, list);
+}
 
 export function interpolateTree(ctx: LoadContext, tree: Tree): void {
   walk(ctx, tree, []);
@@ -117,7 +125,9 @@ export function interpolateString(ctx: LoadContext, v: string, parent: object, k
 
 function cast(ctx: LoadContext, v: string, parent: object, key: string | number, path: Path): unknown {
   if (path[0] !== 'services' && path[0] !== 'networks' && path[0] !== 'volumes' && path[0] !== 'secrets' && path[0] !== 'configs') return v;
-  const hit = CAST_PATTERNS.find(([p]) => matches(p, path));
+  const last = path[path.length - 1]!;
+  const candidates = [...(CAST_BY_LAST.get(String(last)) ?? []), ...(typeof last === 'string' ? (CAST_BY_LAST.get('*') ?? []) : [])];
+  const hit = candidates.find(([p]) => matches(p, path));
   if (!hit) return v;
   const s = v.trim();
   const fail = (what: string) => {
