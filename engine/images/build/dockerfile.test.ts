@@ -40,6 +40,7 @@ describe('Dockerfile parser', () => {
     expect(() => parseDockerfile('# nothing\n')).toThrow(/no FROM/);
     expect(() => parseDockerfile('FROM a\nCOPY --bogus=1 a b\n')).toThrow(/Dockerfile:2: unknown flag --bogus/);
     expect(() => parseDockerfile('FROM a AS x\nFROM b AS x\n')).toThrow(/duplicate stage/);
+    expect(() => parseDockerfile('FROM a\nRUN --mount=type=cache,target=/x true\n')).toThrow(/Dockerfile:2: RUN --mount is not supported/);
     expect(() => parseDockerfile('FROM a\nRUN <<EOF\necho\nEOF\n')).toThrow(/here-documents/);
   });
 

@@ -48,11 +48,18 @@ const KNOWN = new Set([
   'FROM', 'RUN', 'CMD', 'LABEL', 'MAINTAINER', 'EXPOSE', 'ENV', 'ADD', 'COPY', 'ENTRYPOINT', 'VOLUME', 'USER', 'WORKDIR', 'ARG', 'ONBUILD', 'STOPSIGNAL', 'HEALTHCHECK', 'SHELL',
 ]);
 
+/** Flags berth's builder implements (--link only changes how BuildKit stores a layer: accepted, no effect). */
 const FLAGS: Record<string, string[]> = {
   FROM: ['platform'],
-  COPY: ['from', 'chown', 'chmod', 'link', 'parents', 'exclude'],
-  ADD: ['chown', 'chmod', 'link', 'checksum', 'keep-git-dir', 'exclude'],
-  RUN: ['network', 'mount', 'security'],
+  COPY: ['from', 'chown', 'chmod', 'link'],
+  ADD: ['chown', 'chmod', 'link'],
+  RUN: ['network'],
+};
+/** BuildKit flags berth knows but does not implement: refused with a clear message. */
+const UNSUPPORTED: Record<string, string[]> = {
+  COPY: ['parents', 'exclude'],
+  ADD: ['checksum', 'keep-git-dir', 'exclude'],
+  RUN: ['mount', 'security'],
 };
 
 export function parseDockerfile(text: string): ParsedDockerfile {
@@ -122,6 +129,7 @@ function splitInstruction(text: string, line: number): Instruction {
     for (;;) {
       const f = /^--([a-z-]+)(?:=(\S*))?(?:\s+|$)/.exec(rest);
       if (!f) break;
+      if (UNSUPPORTED[cmd]?.includes(f[1]!)) throw new DockerfileError(`${cmd} --${f[1]} is not supported by berth's builder`, line);
       if (!allowed.includes(f[1]!)) throw new DockerfileError(`unknown flag --${f[1]} for ${cmd}`, line);
       flags[f[1]!] = f[2] ?? 'true';
       rest = rest.slice(f[0].length);
