@@ -268,3 +268,11 @@ describe('planDown', () => {
     expect(planDown(p, upState(demo()), { rmi: 'all' }).operations.filter((o) => o.kind === 'RemoveImage').map((o) => o.id)).toEqual(['image:busybox:latest', 'image:demo-app']);
   });
 });
+
+describe('reconcile: names', () => {
+  it('refuses to scale a service with a container_name', () => {
+    const p = demo({ web: { container_name: 'front' } });
+    expect(() => reconcile(p, undefined, empty, { scale: { web: 2 } })).toThrow(/container_name front/);
+    expect(planToText(reconcile(p, undefined, empty))).toContain('CreateContainer front');
+  });
+});

@@ -208,6 +208,7 @@ function planService(ctx: Ctx, name: string): void {
   const { project, observed, options, b } = ctx;
   const s = project.services[name]!;
   const scale = desiredScale(s, options.scale?.[name]);
+  if (s.container_name && scale > 1) throw new UserError(`service ${name} has container_name ${s.container_name}, so it cannot have ${scale} containers (names are unique)`);
   const hash = serviceConfigHash(s);
   const fields = serviceFieldHashes(s);
   const existing = observed.containers.filter((c) => c.service === name && !c.oneoff).sort((x, y) => x.number - y.number);
