@@ -47,6 +47,14 @@ export class Kernel {
       .map((d) => (d.includes('/') ? d : `${d}/32`));
   }
 
+  /** The host's IPv4 addresses (host netns). */
+  async localAddresses(): Promise<string[]> {
+    const r = await this.exec('ip', ['-json', '-4', 'addr', 'show'], { allowFail: true });
+    if (r.code !== 0) return [];
+    const links = JSON.parse(r.stdout || '[]') as { addr_info?: { local?: string }[] }[];
+    return links.flatMap((l) => (l.addr_info ?? []).map((a) => a.local ?? '')).filter(Boolean);
+  }
+
   async ensureBridge(name: string, gateway: string, prefix: number, internal: boolean): Promise<void> {
     if (!(await this.linkExists(name))) {
       await this.exec('ip', ['link', 'add', name, 'type', 'bridge']);

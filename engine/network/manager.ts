@@ -302,12 +302,28 @@ export class BridgeNetworkManager implements NetworkManager {
     return sandboxes.filter((s) => s.containerId !== except).flatMap((s) => s.ports.map((port) => ({ containerId: s.containerId, name: s.name, port })));
   }
 
+  private get dnatChain(): string {
+    return chainNames(this.ctx.naming.long).dnat;
+  }
+
+  /** A specific host address must be one of the host's (Docker fails the same way at bind time). */
+  private async checkHostIps(ports: PortBinding[]): Promise<void> {
+    const specific = [...new Set(ports.map((p) => p.hostIp).filter((ip): ip is string => !!ip && ip !== '0.0.0.0' && ip !== '::'))];
+    if (!specific.length) return;
+    const local = await this.kernel.localAddresses();
+    for (const ip of specific) {
+      if (!isIpv4(ip)) throw new EngineError('INVALID', `host address ${ip}: only IPv4 host addresses can be published to`);
+      if (!ip.startsWith('127.') && !local.includes(ip)) throw new EngineError('INVALID', `host address ${ip} is not an address of this host`);
+    }
+  }
+
   async checkPorts(containerId: string, ports: PortBinding[]): Promise<void> {
     const sandboxes = await this.store.sandboxes();
     const own = sandboxes.find((s) => s.containerId === containerId);
     // ports this container already publishes are its own (a restart), not a conflict
     const wanted = ports.filter((p) => !own?.ports.some((o) => o.protocol === p.protocol && o.hostPort === p.hostPort && o.containerPort === p.containerPort));
-    findConflict(wanted, this.berthHolders(sandboxes, containerId), await hostListeners(this.exec));
+    await this.checkHostIps(wanted);
+    findConflict(wanted, this.berthHolders(sandboxes, containerId), await hostListeners(this.exec, this.dnatChain));
   }
 
   // ------------------------------------------------------------ sandboxes
@@ -327,7 +343,8 @@ export class BridgeNetworkManager implements NetworkManager {
       const keep = (prev?.ports ?? []).filter((o) => req.ports.some((p) => samePort(p, o)));
       const fresh = req.ports.filter((p) => !keep.some((o) => samePort(p, o)));
       const holders = this.berthHolders(others, req.containerId);
-      const listeners = fresh.length ? await hostListeners(this.exec) : [];
+      await this.checkHostIps(fresh);
+      const listeners = fresh.length ? await hostListeners(this.exec, this.dnatChain) : [];
       findConflict(fresh, holders, listeners);
       const ports = [...keep, ...assignPorts(fresh, [...holders, ...keep.map((port) => ({ containerId: req.containerId, name: req.name, port }))], listeners)];
       const rec: SandboxRecord = {

@@ -11,6 +11,30 @@ export interface HostListener {
   port: number;
   pid?: number;
   command?: string;
+  /** Set when the holder is another engine's DNAT rule (Docker without its proxy, podman, another berth root). */
+  chain?: string;
+  /** Last port of a DNAT'd range. */
+  portEnd?: number;
+}
+
+/**
+ * DNAT rules of other engines in the nat table (`iptables -t nat -S`): they take a port
+ * without any socket, so `ss` does not see them. Rules of `ownChain` are skipped.
+ */
+export function parseNatRules(out: string, ownChain: string): HostListener[] {
+  const res: HostListener[] = [];
+  for (const line of out.split('\n')) {
+    if (!line.startsWith('-A ') || !/ -j DNAT\b/.test(line)) continue;
+    const chain = line.split(' ')[1]!;
+    if (chain === ownChain) continue;
+    const proto = / -p (tcp|udp)\b/.exec(line)?.[1] as 'tcp' | 'udp' | undefined;
+    const dport = / --dport (\d+)(?::(\d+))?/.exec(line);
+    if (!proto || !dport) continue;
+    const dst = / -d ([0-9.]+)(?:\/32)?\b/.exec(line)?.[1];
+    const port = Number(dport[1]);
+    res.push({ protocol: proto, address: dst ?? '0.0.0.0', port, portEnd: dport[2] ? Number(dport[2]) : port, chain });
+  }
+  return res;
 }
 
 /** Parses `ss -H -{t,u}lpn` lines: `LISTEN 0 511 0.0.0.0:8080 0.0.0.0:* users:(("node",pid=12,fd=20))`. */
@@ -44,12 +68,13 @@ export function addressesClash(a: string | undefined, b: string | undefined): bo
   return x.replace(/^::ffff:/, '') === y.replace(/^::ffff:/, '');
 }
 
-export async function hostListeners(exec: Exec): Promise<HostListener[]> {
-  const [t, u] = await Promise.all([
+export async function hostListeners(exec: Exec, ownDnatChain?: string): Promise<HostListener[]> {
+  const [t, u, nat] = await Promise.all([
     exec('ss', ['-Htlpn'], { allowFail: true }),
     exec('ss', ['-Hulpn'], { allowFail: true }),
+    ownDnatChain ? exec('iptables', ['-w', '-t', 'nat', '-S'], { allowFail: true }) : Promise.resolve({ code: 0, stdout: '', stderr: '' }),
   ]);
-  return [...parseSs(t.stdout, 'tcp'), ...parseSs(u.stdout, 'udp')];
+  return [...parseSs(t.stdout, 'tcp'), ...parseSs(u.stdout, 'udp'), ...(ownDnatChain ? parseNatRules(nat.stdout, ownDnatChain) : [])];
 }
 
 export interface BerthHolder {
@@ -70,14 +95,15 @@ export function findConflict(wanted: PortBinding[], berth: BerthHolder[], host: 
         container: b.name,
       });
     }
-    const h = host.find((l) => l.protocol === w.protocol && l.port === w.hostPort && addressesClash(l.address, w.hostIp));
+    const h = host.find((l) => l.protocol === w.protocol && w.hostPort! >= l.port && w.hostPort! <= (l.portEnd ?? l.port) && addressesClash(l.address, w.hostIp));
     if (h) {
-      const who = h.pid ? `process ${h.pid} (${h.command ?? '?'})` : 'a host process';
+      const who = h.chain ? `a DNAT rule of another engine (iptables nat chain ${h.chain})` : h.pid ? `process ${h.pid} (${h.command ?? '?'})` : 'a host process';
       throw new EngineError('PORT_IN_USE', `host port ${describe(w)} is already in use by ${who}`, {
         port: w.hostPort,
         protocol: w.protocol,
         pid: h.pid,
         command: h.command,
+        chain: h.chain,
       });
     }
   }
@@ -102,7 +128,7 @@ export const RANDOM_RANGE: [number, number] = [49153, 60999];
 export function assignPorts(wanted: PortBinding[], berth: BerthHolder[], host: HostListener[], random: () => number = Math.random): PublishedPort[] {
   const taken = new Set<string>();
   for (const b of berth) taken.add(`${b.port.protocol}/${b.port.hostPort}`);
-  for (const h of host) taken.add(`${h.protocol}/${h.port}`);
+  for (const h of host) for (let p = h.port; p <= (h.portEnd ?? h.port) && p - h.port < 65536; p++) taken.add(`${h.protocol}/${p}`);
   for (const w of wanted) if (w.hostPort) taken.add(`${w.protocol}/${w.hostPort}`);
   const out: PublishedPort[] = [];
   for (const w of wanted) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isEngineError } from '../api/types.js';
 import { parseExtraHost, parseResolvConf, renderHosts, renderResolvConf } from './files.js';
 import { chainNames, jumps, renderRules } from './firewall.js';
-import { addressesClash, assignPorts, findConflict, parseSs } from './ports.js';
+import { addressesClash, assignPorts, findConflict, parseNatRules, parseSs } from './ports.js';
 import type { NetworkRecord, SandboxRecord } from './store.js';
 
 const net = (id: string, subnet: string, bridge: string, internal = false): NetworkRecord => ({
@@ -84,6 +84,27 @@ describe('ports', () => {
     expect(err(() => findConflict([{ containerPort: 80, protocol: 'udp', hostPort: 8080 }], [], listeners))).toBeUndefined();
     const e2 = err(() => findConflict([{ containerPort: 80, protocol: 'tcp', hostPort: 7000 }], [{ containerId: 'f'.repeat(64), name: 'api', port: { containerPort: 1, protocol: 'tcp', hostIp: '0.0.0.0', hostPort: 7000 } }], []));
     expect(e2!.message).toContain('container api');
+  });
+  it("sees other engines' DNAT rules (no socket holds those ports) but not its own", () => {
+    const nat = [
+      '-P PREROUTING ACCEPT',
+      '-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8081 -j DNAT --to-destination 172.17.0.2:80',
+      '-A NETAVARK-DN-1 -d 10.0.0.5/32 -p udp -m udp --dport 6000:6010 -j DNAT --to-destination 10.88.0.2:6000-6010',
+      '-A BERTH-ABC123-DNAT -p tcp -m tcp --dport 9999 -j DNAT --to-destination 10.213.0.2:80',
+      '-A DOCKER -i docker0 -j RETURN',
+    ].join('\n');
+    const rules = parseNatRules(nat, 'BERTH-ABC123-DNAT');
+    expect(rules).toEqual([
+      { protocol: 'tcp', address: '0.0.0.0', port: 8081, portEnd: 8081, chain: 'DOCKER' },
+      { protocol: 'udp', address: '10.0.0.5', port: 6000, portEnd: 6010, chain: 'NETAVARK-DN-1' },
+    ]);
+    let msg = '';
+    try {
+      findConflict([{ containerPort: 1, protocol: 'udp', hostPort: 6005 }], [], rules);
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toContain('NETAVARK-DN-1');
   });
   it('assigns random ports that nobody holds', () => {
     let n = 0;

@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../../engine/common/naming.js';
+import { run } from '../../engine/common/exec.js';
 import type { Sandbox } from '../../engine/common/contracts.js';
 import type { PortBinding } from '../../engine/api/types.js';
 import { type Background, nsBackground, nsName, nsWget, outsideNamespace, testContext, testNetworkManager, waitFor } from '../../engine/network/testkit.js';
@@ -174,5 +175,20 @@ describe('published ports', () => {
     expect(err).toMatchObject({ code: 'PORT_IN_USE' });
     expect((err as Error).message).toContain(String(child.pid));
     expect((err as Error).message).toContain('busybox');
+
+    // another engine's DNAT rule holds a port without any socket (a chain of our own
+    // naming stands in for Docker's; it is never jumped to, so no traffic is affected)
+    const fake = `${mgr['ctx'].naming.long.toUpperCase()}-OTHER`;
+    const r = await freePort();
+    await run('iptables', ['-w', '-t', 'nat', '-N', fake]);
+    try {
+      await run('iptables', ['-w', '-t', 'nat', '-A', fake, '-p', 'tcp', '-m', 'tcp', '--dport', String(r), '-j', 'DNAT', '--to-destination', '10.213.255.2:80']);
+      await expect(mgr.checkPorts(late, [{ containerPort: 80, protocol: 'tcp', hostPort: r }])).rejects.toMatchObject({ code: 'PORT_IN_USE', message: expect.stringContaining(fake) });
+    } finally {
+      await run('iptables', ['-w', '-t', 'nat', '-F', fake], { allowFail: true });
+      await run('iptables', ['-w', '-t', 'nat', '-X', fake], { allowFail: true });
+    }
+    // a host address that is not the host's
+    await expect(mgr.checkPorts(late, [{ containerPort: 80, protocol: 'tcp', hostIp: '203.0.113.77', hostPort: r }])).rejects.toMatchObject({ code: 'INVALID' });
   });
 });
