@@ -1,0 +1,991 @@
+/**
+ * The container manager: lifecycle on top of the OCI runtime and conmon, state in records
+ * under the root, exits seen through conmon's exit dir (fs.watch plus a poll, since inotify
+ * can miss events), restart policies and healthchecks run here.
+ *
+ * Locking: user operations on one container run one at a time (`serial`); exit handling
+ * does not take that lock (a stop holding it waits for the exit), it is guarded by its own
+ * in-progress flag instead.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import type {
+  ContainerCreateRequest,
+  ContainerInspect,
+  ContainerListOptions,
+  ContainerStats,
+  ContainerSummary,
+  ExecOptions,
+  ExecResult,
+  LogLine,
+  LogOptions,
+  SyncOp,
+  SyncResult,
+  TopResult,
+} from '../api/types.js';
+import { EngineError } from '../api/types.js';
+import type { BuildRunner, ContainerManager, EngineContext, ImageStore, NetworkManager, VolumeManager } from '../common/contracts.js';
+import { newId } from '../common/naming.js';
+import { removeTree } from '../common/fsutil.js';
+import { run } from '../common/exec.js';
+import { oomKillCount, readStats, removeCgroup, removeParentIfEmpty, type CgroupLayout } from '../cgroups/index.js';
+import type { OciRuntime } from './driver.js';
+import { spawnConmon } from './conmon.js';
+import { ContainerPaths, loadRecords, saveRecord, ZERO_TIME, type ContainerRecord } from './records.js';
+import { prepareSpec, setupNetwork, type HostFacts } from './prepare.js';
+import { nextBackoff, shouldRestart } from './restart.js';
+import { HealthMonitor, healthConfig } from './health.js';
+import { readLogs } from './logs.js';
+import { statusString } from './status.js';
+import { applySync, copyOut, secureJoin } from './fsops.js';
+import { resolveUser } from './users.js';
+import { mergeEnv, type OciSpec } from './spec.js';
+import { isAlive, procStartTime, readPidFile } from './procfs.js';
+import { createBuildRunner } from './build.js';
+import { listFilter } from './filters.js';
+import { signalNumber } from './signals.js';
+
+export interface ManagerDeps {
+  images: ImageStore;
+  networks: NetworkManager;
+  volumes: VolumeManager;
+  runtime: OciRuntime;
+  cgroups: CgroupLayout;
+  facts: HostFacts;
+  conmon: string;
+  logSizeMax?: number;
+  pollMs?: number;
+}
+
+interface Live {
+  health?: HealthMonitor;
+  restartTimer?: NodeJS.Timeout;
+  backoffMs: number;
+  exitHandling?: Promise<void>;
+  exitWaiters: (() => void)[];
+  lastCpu?: { ns: number; at: bigint };
+}
+
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export class Manager implements ContainerManager {
+  private readonly recs = new Map<string, ContainerRecord>();
+  private readonly live = new Map<string, Live>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly p: ContainerPaths;
+  private watcher?: fs.FSWatcher;
+  private poller?: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly d: ManagerDeps,
+  ) {
+    this.p = new ContainerPaths(ctx.naming.root);
+  }
+
+  // ---------------------------------------------------------------- setup
+
+  async init(): Promise<void> {
+    await fsp.mkdir(this.p.containers, { recursive: true, mode: 0o700 });
+    await fsp.mkdir(this.p.exitDir, { recursive: true });
+    await fsp.mkdir(this.p.socketDir, { recursive: true });
+    await this.d.runtime.prepare();
+    for (const rec of await loadRecords(this.p, this.ctx.log)) {
+      this.recs.set(rec.id, rec);
+      this.live.set(rec.id, { backoffMs: 0, exitWaiters: [] });
+    }
+    this.watchExits();
+    for (const rec of [...this.recs.values()]) await this.adopt(rec);
+  }
+
+  /** Re-adoption of one container after an engine restart. */
+  private async adopt(rec: ContainerRecord): Promise<void> {
+    const st = rec.state.status;
+    if (st === 'removing') {
+      await this.finishRemove(rec, false).catch((e) => this.ctx.log(`finish remove ${rec.id}: ${(e as Error).message}`));
+      return;
+    }
+    if (st === 'restarting') {
+      this.scheduleRestart(rec);
+      return;
+    }
+    if (st !== 'running' && st !== 'paused') return;
+    if (fs.existsSync(this.p.exitFile(rec.id)) || fs.existsSync(path.join(this.p.persist(rec.id), 'exit'))) {
+      await this.handleExit(rec.id);
+      return;
+    }
+    if (isAlive(rec.state.conmonPid, rec.state.conmonStart)) {
+      const rs = await this.d.runtime.state(rec.id);
+      if (rs?.status === 'paused') rec.state.status = 'paused';
+      else if (rs?.status === 'running') rec.state.status = 'running';
+      this.startHealth(rec);
+      this.ctx.log(`adopted container ${rec.id.slice(0, 12)} (${rec.name})`);
+      return;
+    }
+    // conmon died without writing an exit: the shim is gone, nobody can report this
+    // container's exit any more. Kill what is left and record it, as containerd does for a dead shim.
+    this.ctx.log(`container ${rec.id.slice(0, 12)}: shim is gone, cleaning up`);
+    await this.d.runtime.kill(rec.id, 'KILL', true).catch(() => {});
+    rec.state.error = 'container shim (conmon) exited unexpectedly';
+    await this.handleExit(rec.id, 137);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.watcher?.close();
+    if (this.poller) clearInterval(this.poller);
+    for (const l of this.live.values()) {
+      l.health?.stop();
+      if (l.restartTimer) clearTimeout(l.restartTimer);
+    }
+  }
+
+  private watchExits(): void {
+    try {
+      this.watcher = fs.watch(this.p.exitDir, (_ev, file) => {
+        if (file && this.recs.has(String(file))) void this.handleExit(String(file));
+      });
+      this.watcher.on('error', () => {});
+    } catch (e) {
+      this.ctx.log(`cannot watch ${this.p.exitDir}: ${(e as Error).message}; polling only`);
+    }
+    // inotify events can be lost (and conmon can die without writing): poll as the backstop
+    this.poller = setInterval(() => void this.poll(), this.d.pollMs ?? 1000);
+    this.poller.unref();
+  }
+
+  private async poll(): Promise<void> {
+    for (const rec of this.recs.values()) {
+      if (rec.state.status !== 'running' && rec.state.status !== 'paused') continue;
+      if (fs.existsSync(this.p.exitFile(rec.id))) void this.handleExit(rec.id);
+      else if (rec.state.conmonPid && !isAlive(rec.state.conmonPid, rec.state.conmonStart)) {
+        // conmon writes the exit file before it exits; give it one more look before calling it dead
+        await new Promise((r) => setTimeout(r, 100));
+        if (!fs.existsSync(this.p.exitFile(rec.id)) && (rec.state.status === 'running' || rec.state.status === 'paused')) {
+          rec.state.error = 'container shim (conmon) exited unexpectedly';
+          void this.handleExit(rec.id, 137);
+        }
+      }
+    }
+  }
+
+  private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(id) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => {});
+    this.locks.set(id, tail);
+    void tail.then(() => {
+      if (this.locks.get(id) === tail) this.locks.delete(id);
+    });
+    return next;
+  }
+
+  // ---------------------------------------------------------------- lookup
+
+  private find(ref: string): ContainerRecord | undefined {
+    const r = ref.replace(/^\//, '');
+    const exact = this.recs.get(r);
+    if (exact) return exact;
+    for (const rec of this.recs.values()) if (rec.name === r) return rec;
+    if (r.length >= 1 && /^[0-9a-f]+$/.test(r)) {
+      const m = [...this.recs.values()].filter((x) => x.id.startsWith(r));
+      if (m.length === 1) return m[0];
+      if (m.length > 1) throw new EngineError('INVALID', `multiple containers match the id prefix ${r}`);
+    }
+    return undefined;
+  }
+
+  private get(ref: string): ContainerRecord {
+    const rec = this.find(ref);
+    if (!rec) throw new EngineError('NOT_FOUND', `no such container: ${ref}`);
+    return rec;
+  }
+
+  private liveOf(id: string): Live {
+    let l = this.live.get(id);
+    if (!l) {
+      l = { backoffMs: 0, exitWaiters: [] };
+      this.live.set(id, l);
+    }
+    return l;
+  }
+
+  private attrs(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(rec.config.labels ?? {}), name: rec.name, image: rec.image, ...extra };
+  }
+
+  private emit(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    this.ctx.events.emit({ type: 'container', action, id: rec.id, attributes: this.attrs(rec, extra) });
+  }
+
+  private save(rec: ContainerRecord): Promise<void> {
+    return saveRecord(this.p, rec);
+  }
+
+  private uniqueName(): string {
+    const adj = ['brave', 'calm', 'eager', 'fond', 'keen', 'lucid', 'merry', 'noble', 'quiet', 'swift', 'tidy', 'vivid'];
+    const noun = ['ada', 'babbage', 'curie', 'darwin', 'euler', 'faraday', 'gauss', 'hopper', 'lovelace', 'noether', 'turing', 'wiles'];
+    for (;;) {
+      const n = `${adj[Math.floor(Math.random() * adj.length)]}_${noun[Math.floor(Math.random() * noun.length)]}_${Math.floor(Math.random() * 1000)}`;
+      if (!this.find(n)) return n;
+    }
+  }
+
+  // ---------------------------------------------------------------- create
+
+  async containerCreate(req: ContainerCreateRequest): Promise<{ id: string; warnings: string[] }> {
+    const name = req.name?.replace(/^\//, '') || this.uniqueName();
+    if (!NAME_RE.test(name)) throw new EngineError('INVALID', `invalid container name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    if (this.find(name)?.name === name) throw new EngineError('CONFLICT', `the container name "/${name}" is already in use`);
+    const image = await this.d.images.inspect(req.image);
+    const id = newId();
+    const mode = req.network?.mode ?? 'bridge';
+    const rec: ContainerRecord = {
+      id,
+      name,
+      created: new Date().toISOString(),
+      image: req.image,
+      imageId: image.id,
+      config: { ...req, name },
+      imageConfig: image.config ?? {},
+      path: '',
+      args: [],
+      state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, error: '', startedAt: ZERO_TIME, finishedAt: ZERO_TIME, conmonPid: 0 },
+      restartCount: 0,
+      manuallyStopped: false,
+      networkMode: mode === 'container' ? `container:${req.network?.container ?? ''}` : mode === 'bridge' && !req.network?.endpoints?.length ? 'bridge' : mode === 'bridge' ? req.network!.endpoints![0]!.network : mode,
+      networks: {},
+      ports: [],
+      mounts: [],
+      runtime: this.d.runtime.name,
+      cgroupsPath: `/${this.ctx.naming.long}/${id}`,
+    };
+    const warnings: string[] = [];
+    const dir = this.p.dir(id);
+    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+    try {
+      const rootfs = await this.d.images.mountRootfs(id, image.id);
+      for (const m of req.mounts ?? []) rec.mounts.push(await this.d.volumes.resolve(id, m, rootfs));
+      // The spec is built once now so that a bad request (unknown user, no command...) fails at create, as Docker does.
+      const cmd = [...(req.entrypoint !== undefined ? req.entrypoint ?? [] : image.config?.Entrypoint ?? []), ...(req.cmd !== undefined ? req.cmd ?? [] : req.entrypoint !== undefined ? [] : image.config?.Cmd ?? [])];
+      if (!cmd.length) throw new EngineError('INVALID', 'no command specified');
+      rec.path = cmd[0]!;
+      rec.args = cmd.slice(1);
+      resolveUser(req.user ?? image.config?.User, await readMaybe(rootfs, '/etc/passwd'), await readMaybe(rootfs, '/etc/group'), req.groupAdd);
+      rec.health = healthConfig(req, rec.imageConfig) ? { status: 'starting', failingStreak: 0, log: [] } : undefined;
+      await this.save(rec);
+    } catch (e) {
+      await this.d.volumes.release(id, true).catch(() => {});
+      await this.d.images.removeRootfs(id).catch(() => {});
+      await removeTree(dir).catch(() => {});
+      throw e;
+    }
+    this.recs.set(id, rec);
+    this.live.set(id, { backoffMs: 0, exitWaiters: [] });
+    this.emit(rec, 'create');
+    return { id, warnings };
+  }
+
+  // ---------------------------------------------------------------- start
+
+  async containerStart(ref: string): Promise<void> {
+    const rec = this.get(ref);
+    await this.serial(rec.id, async () => {
+      if (rec.state.status === 'running') return;
+      if (rec.state.status === 'paused') throw new EngineError('CONFLICT', `container ${rec.name} is paused: unpause it instead`);
+      if (rec.state.status === 'removing') throw new EngineError('CONFLICT', `container ${rec.name} is being removed`);
+      const l = this.liveOf(rec.id);
+      if (l.restartTimer) clearTimeout(l.restartTimer);
+      l.restartTimer = undefined;
+      rec.manuallyStopped = false;
+      l.backoffMs = 0;
+      await this.startNow(rec);
+    });
+  }
+
+  private async startNow(rec: ContainerRecord): Promise<void> {
+    const id = rec.id;
+    const dir = this.p.dir(id);
+    const hostname = rec.config.hostname || id.slice(0, 12);
+    // what it goes back to when the start fails
+    const prev = rec.state.status === 'created' ? 'created' : 'exited';
+    let stage = 'rootfs';
+    try {
+      const rootfs = await this.d.images.mountRootfs(id, rec.imageId);
+      stage = 'network';
+      const net = await setupNetwork(rec, hostname, this.d.networks, (r) => {
+        const o = this.find(r);
+        return o ? { rec: o, dir: this.p.dir(o.id) } : undefined;
+      });
+      rec.netnsPath = net.netnsPath ?? undefined;
+      rec.networks = net.sandbox?.endpoints ?? {};
+      rec.ports = net.sandbox?.ports ?? [];
+      stage = 'spec';
+      const out = await prepareSpec({ rec, dir, rootfs, hostname, net, facts: this.d.facts });
+      rec.path = out.spec.process.args[0] ?? rec.path;
+      rec.args = out.spec.process.args.slice(1);
+      await fsp.writeFile(path.join(dir, 'config.json'), JSON.stringify(out.spec, null, 1));
+      stage = 'create';
+      await fsp.rm(this.p.exitFile(id), { force: true });
+      await fsp.rm(this.p.persist(id), { recursive: true, force: true });
+      await fsp.mkdir(this.p.persist(id), { recursive: true });
+      await this.d.runtime.delete(id); // a leftover from a crash would make create fail
+      const { pid } = await spawnConmon({
+        conmon: this.d.conmon,
+        id,
+        name: rec.name,
+        bundle: dir,
+        runtimeWrapper: this.d.runtime.wrapper,
+        containerPidFile: this.p.pidFile(id),
+        conmonPidFile: this.p.conmonPid(id),
+        exitDir: this.p.exitDir,
+        persistDir: this.p.persist(id),
+        logPath: this.p.log(id),
+        logSizeMax: this.d.logSizeMax ?? 32 * 1024 * 1024,
+        socketDir: this.p.socketDir,
+      });
+      const conmonPid = readPidFile(this.p.conmonPid(id)) ?? 0;
+      rec.state = {
+        ...rec.state,
+        status: 'running',
+        pid,
+        conmonPid,
+        conmonStart: procStartTime(conmonPid),
+        startedAt: new Date().toISOString(),
+        error: '',
+        oomKilled: false,
+      };
+      stage = 'start';
+      await this.d.runtime.start(id);
+    } catch (e) {
+      const msg = (e as Error).message;
+      this.ctx.log(`start ${id.slice(0, 12)} failed at ${stage}: ${msg}`);
+      await this.d.runtime.kill(id, 'KILL', true).catch(() => {});
+      await this.cleanupAfterExit(rec);
+      rec.state = { ...rec.state, status: prev, pid: 0, conmonPid: 0, conmonStart: undefined, error: msg, exitCode: stage === 'create' || stage === 'start' ? 128 : rec.state.exitCode };
+      await fsp.rm(this.p.exitFile(id), { force: true });
+      await this.save(rec);
+      throw e instanceof EngineError ? e : new EngineError('RUNTIME', msg);
+    }
+    if (rec.health) rec.health = { status: 'starting', failingStreak: 0, log: rec.health.log };
+    else if (healthConfig(rec.config, rec.imageConfig)) rec.health = { status: 'starting', failingStreak: 0, log: [] };
+    await this.save(rec);
+    this.emit(rec, 'start');
+    this.startHealth(rec);
+  }
+
+  private startHealth(rec: ContainerRecord): void {
+    const cfg = healthConfig(rec.config, rec.imageConfig);
+    if (!cfg) return;
+    const l = this.liveOf(rec.id);
+    l.health?.stop();
+    if (!rec.health) rec.health = { status: 'starting', failingStreak: 0, log: [] };
+    l.health = new HealthMonitor(
+      cfg,
+      Date.parse(rec.state.startedAt),
+      async (cmd, timeoutMs) => {
+        const r = await this.execIn(rec, { cmd }, undefined, timeoutMs);
+        return { exitCode: r.exitCode, output: r.stdout + r.stderr };
+      },
+      () => rec.health ?? { status: 'starting', failingStreak: 0, log: [] },
+      (s, changed) => {
+        if (rec.state.status !== 'running' && rec.state.status !== 'paused') return;
+        rec.health = s;
+        void this.save(rec);
+        if (changed) this.emit(rec, 'health_status', { healthStatus: s.status });
+      },
+    );
+    l.health.start();
+  }
+
+  // ---------------------------------------------------------------- exits
+
+  /** Handles an exit (from conmon's exit file, or forced with a code when the shim is gone). */
+  private handleExit(id: string, forcedCode?: number): Promise<void> {
+    const l = this.liveOf(id);
+    if (l.exitHandling) return l.exitHandling;
+    const rec = this.recs.get(id);
+    if (!rec || (rec.state.status !== 'running' && rec.state.status !== 'paused')) return Promise.resolve();
+    l.exitHandling = this.processExit(rec, forcedCode).finally(() => {
+      l.exitHandling = undefined;
+      const waiters = l.exitWaiters.splice(0);
+      for (const w of waiters) w();
+    });
+    return l.exitHandling;
+  }
+
+  private async processExit(rec: ContainerRecord, forcedCode?: number): Promise<void> {
+    const id = rec.id;
+    const l = this.liveOf(id);
+    l.health?.stop();
+    l.health = undefined;
+    let code = forcedCode ?? 0;
+    const text = await fsp.readFile(this.p.exitFile(id), 'utf8').catch(() => fsp.readFile(path.join(this.p.persist(id), 'exit'), 'utf8').catch(() => undefined));
+    if (text !== undefined && text.trim() !== '') code = Number(text.trim());
+    // OOM: conmon's marker, or the kernel's counter (read before the runtime deletes the cgroup)
+    const oom = fs.existsSync(path.join(this.p.persist(id), 'oom')) || oomKillCount(this.d.cgroups, rec.cgroupsPath) > 0;
+    const ranFor = Date.now() - Date.parse(rec.state.startedAt);
+    await this.cleanupAfterExit(rec);
+    rec.state = { ...rec.state, status: 'exited', pid: 0, conmonPid: 0, conmonStart: undefined, exitCode: code, oomKilled: oom && code === 137, finishedAt: new Date().toISOString() };
+    if (rec.health) rec.health = { ...rec.health, status: 'unhealthy' === rec.health.status ? 'unhealthy' : rec.health.status };
+    const restart = !rec.config.autoRemove && shouldRestart(rec.config.restartPolicy, code, rec.restartCount, rec.manuallyStopped);
+    if (restart) {
+      rec.state.status = 'restarting';
+      l.backoffMs = nextBackoff(l.backoffMs, ranFor);
+    }
+    await this.save(rec);
+    await fsp.rm(this.p.exitFile(id), { force: true });
+    if (rec.state.oomKilled) this.emit(rec, 'oom');
+    this.emit(rec, 'die', { exitCode: String(code) });
+    if (restart) this.scheduleRestart(rec);
+    else if (rec.config.autoRemove && !this.closed) {
+      void this.serial(id, () => this.removeNow(rec, true)).catch((e) => this.ctx.log(`auto-remove ${id.slice(0, 12)}: ${(e as Error).message}`));
+    }
+  }
+
+  /** Everything a stopped container no longer needs: runtime state, cgroups, netns, rootfs mount. */
+  private async cleanupAfterExit(rec: ContainerRecord): Promise<void> {
+    const id = rec.id;
+    const steps: [string, () => Promise<unknown>][] = [
+      ['runtime delete', () => this.d.runtime.delete(id)],
+      ['cgroups', async () => {
+        removeCgroup(this.d.cgroups, rec.cgroupsPath);
+        removeParentIfEmpty(this.d.cgroups, `/${this.ctx.naming.long}`);
+      }],
+      ['network', () => ((rec.config.network?.mode ?? 'bridge') === 'container' || rec.config.network?.mode === 'host' ? Promise.resolve() : this.d.networks.teardownSandbox(id))],
+      ['rootfs', () => this.d.images.unmountRootfs(id)],
+      ['files', () => fsp.rm(this.p.pidFile(id), { force: true })],
+    ];
+    for (const [what, fn] of steps) {
+      try {
+        await fn();
+      } catch (e) {
+        this.ctx.log(`cleanup ${id.slice(0, 12)} ${what}: ${(e as Error).message}`);
+      }
+    }
+    rec.netnsPath = undefined;
+  }
+
+  private scheduleRestart(rec: ContainerRecord): void {
+    if (this.closed) return;
+    const l = this.liveOf(rec.id);
+    if (l.restartTimer) clearTimeout(l.restartTimer);
+    l.restartTimer = setTimeout(() => {
+      l.restartTimer = undefined;
+      void this.serial(rec.id, async () => {
+        if (rec.state.status !== 'restarting' || this.closed) return;
+        rec.restartCount++;
+        try {
+          await this.startNow(rec);
+          this.emit(rec, 'restart');
+        } catch (e) {
+          this.ctx.log(`restart ${rec.id.slice(0, 12)}: ${(e as Error).message}`);
+        }
+      });
+    }, l.backoffMs || 100);
+  }
+
+  /** Resolves when the running container has exited and its exit was processed. */
+  private waitExit(rec: ContainerRecord): Promise<void> {
+    if (rec.state.status !== 'running' && rec.state.status !== 'paused') return this.liveOf(rec.id).exitHandling ?? Promise.resolve();
+    return new Promise((res) => this.liveOf(rec.id).exitWaiters.push(res));
+  }
+
+  // ---------------------------------------------------------------- stop / kill / pause
+
+  private stopSignal(rec: ContainerRecord, override?: string): string {
+    return (override || rec.config.stopSignal || rec.imageConfig.StopSignal || 'SIGTERM').replace(/^SIG/, '');
+  }
+
+  async containerStop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    const rec = this.get(ref);
+    await this.serial(rec.id, () => this.stopNow(rec, opts));
+  }
+
+  private async stopNow(rec: ContainerRecord, opts: { timeout?: number; signal?: string }): Promise<void> {
+    const l = this.liveOf(rec.id);
+    if (rec.state.status === 'restarting') {
+      if (l.restartTimer) clearTimeout(l.restartTimer);
+      l.restartTimer = undefined;
+      rec.manuallyStopped = true;
+      rec.state.status = 'exited';
+      await this.save(rec);
+      this.emit(rec, 'stop');
+      return;
+    }
+    if (rec.state.status !== 'running' && rec.state.status !== 'paused') return;
+    rec.manuallyStopped = true;
+    await this.save(rec);
+    const exited = this.waitExit(rec);
+    const timeout = (opts.timeout ?? rec.config.stopTimeout ?? 10) * 1000;
+    await this.d.runtime.kill(rec.id, this.stopSignal(rec, opts.signal)).catch(() => {});
+    if (rec.state.status === 'paused') await this.d.runtime.resume(rec.id).catch(() => {});
+    const done = await Promise.race([exited.then(() => true), sleep(Math.max(0, timeout)).then(() => false)]);
+    if (!done) {
+      await this.d.runtime.kill(rec.id, 'KILL', true).catch(() => {});
+      const ok = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
+      if (!ok) {
+        // conmon did not report in time: clean up by hand so stop never hangs forever
+        rec.state.error = 'container did not report its exit after SIGKILL';
+        await this.handleExit(rec.id, 137);
+      }
+    }
+    this.emit(rec, 'stop');
+  }
+
+  async containerRestart(ref: string, opts: { timeout?: number } = {}): Promise<void> {
+    const rec = this.get(ref);
+    await this.serial(rec.id, async () => {
+      await this.stopNow(rec, opts);
+      rec.manuallyStopped = false;
+      const l = this.liveOf(rec.id);
+      l.backoffMs = 0;
+      await this.startNow(rec);
+      this.emit(rec, 'restart');
+    });
+  }
+
+  async containerKill(ref: string, signal = 'KILL'): Promise<void> {
+    const rec = this.get(ref);
+    if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw new EngineError('CONFLICT', `container ${rec.name} is not running`);
+    const sig = signal.replace(/^SIG/, '').toUpperCase();
+    signalNumber(sig); // validates
+    // Docker treats a kill as the user's decision: the restart policy does not bring it back.
+    rec.manuallyStopped = true;
+    await this.save(rec);
+    await this.d.runtime.kill(rec.id, sig);
+    this.emit(rec, 'kill', { signal: String(signalNumber(sig)) });
+  }
+
+  async containerPause(ref: string): Promise<void> {
+    const rec = this.get(ref);
+    await this.serial(rec.id, async () => {
+      if (rec.state.status !== 'running') throw new EngineError('CONFLICT', `container ${rec.name} is not running`);
+      await this.d.runtime.pause(rec.id);
+      rec.state.status = 'paused';
+      await this.save(rec);
+      this.emit(rec, 'pause');
+    });
+  }
+
+  async containerUnpause(ref: string): Promise<void> {
+    const rec = this.get(ref);
+    await this.serial(rec.id, async () => {
+      if (rec.state.status !== 'paused') throw new EngineError('CONFLICT', `container ${rec.name} is not paused`);
+      await this.d.runtime.resume(rec.id);
+      rec.state.status = 'running';
+      await this.save(rec);
+      this.emit(rec, 'unpause');
+    });
+  }
+
+  // ---------------------------------------------------------------- remove
+
+  async containerRemove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    const rec = this.get(ref);
+    await this.serial(rec.id, async () => {
+      if ((rec.state.status === 'running' || rec.state.status === 'paused') && !opts.force) {
+        throw new EngineError('CONFLICT', `cannot remove container ${rec.name}: it is ${rec.state.status}; stop it first or use force`);
+      }
+      await this.removeNow(rec, !!opts.volumes);
+    });
+  }
+
+  private async removeNow(rec: ContainerRecord, volumes: boolean): Promise<void> {
+    if (!this.recs.has(rec.id)) return;
+    const l = this.liveOf(rec.id);
+    if (l.restartTimer) clearTimeout(l.restartTimer);
+    l.restartTimer = undefined;
+    if (rec.state.status === 'running' || rec.state.status === 'paused') {
+      rec.manuallyStopped = true;
+      const exited = this.waitExit(rec);
+      await this.d.runtime.kill(rec.id, 'KILL', true).catch(() => {});
+      if (rec.state.status === 'paused') await this.d.runtime.resume(rec.id).catch(() => {});
+      const ok = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
+      if (!ok) await this.handleExit(rec.id, 137);
+    }
+    await (l.exitHandling ?? Promise.resolve());
+    rec.state.status = 'removing';
+    await this.save(rec);
+    await this.finishRemove(rec, volumes);
+  }
+
+  private async finishRemove(rec: ContainerRecord, volumes: boolean): Promise<void> {
+    const id = rec.id;
+    await this.cleanupAfterExit(rec);
+    await this.d.images.removeRootfs(id);
+    await this.d.volumes.release(id, volumes || !!rec.config.autoRemove);
+    await fsp.rm(this.p.exitFile(id), { force: true });
+    await removeTree(this.p.dir(id));
+    this.recs.delete(id);
+    const l = this.live.get(id);
+    this.live.delete(id);
+    for (const w of l?.exitWaiters.splice(0) ?? []) w();
+    removeParentIfEmpty(this.d.cgroups, `/${this.ctx.naming.long}`);
+    this.emit(rec, 'destroy');
+  }
+
+  async containerRename(ref: string, name: string): Promise<void> {
+    const rec = this.get(ref);
+    const n = name.replace(/^\//, '');
+    if (!NAME_RE.test(n)) throw new EngineError('INVALID', `invalid container name "${n}"`);
+    const other = this.find(n);
+    if (other && other.name === n && other.id !== rec.id) throw new EngineError('CONFLICT', `the container name "/${n}" is already in use`);
+    const old = rec.name;
+    rec.name = n;
+    rec.config = { ...rec.config, name: n };
+    await this.save(rec);
+    this.emit(rec, 'rename', { oldName: `/${old}` });
+  }
+
+  async containerPrune(): Promise<{ deleted: string[] }> {
+    const deleted: string[] = [];
+    for (const rec of [...this.recs.values()]) {
+      if (rec.state.status === 'exited' || rec.state.status === 'created' || rec.state.status === 'dead') {
+        await this.serial(rec.id, () => this.removeNow(rec, false));
+        deleted.push(rec.id);
+      }
+    }
+    return { deleted };
+  }
+
+  // ---------------------------------------------------------------- views
+
+  private stateOf(rec: ContainerRecord): ContainerInspect['state'] {
+    const s = rec.state;
+    return {
+      status: s.status,
+      running: s.status === 'running' || s.status === 'paused' || s.status === 'restarting',
+      paused: s.status === 'paused',
+      restarting: s.status === 'restarting',
+      oomKilled: s.oomKilled,
+      dead: s.status === 'dead',
+      pid: s.pid,
+      exitCode: s.exitCode,
+      error: s.error,
+      startedAt: s.startedAt,
+      finishedAt: s.finishedAt,
+      ...(rec.health ? { health: { ...rec.health, log: [...rec.health.log] } } : {}),
+    };
+  }
+
+  async containerInspect(ref: string): Promise<ContainerInspect> {
+    const rec = this.get(ref);
+    const dir = this.p.dir(rec.id);
+    return {
+      id: rec.id,
+      name: `/${rec.name}`,
+      created: rec.created,
+      image: rec.image,
+      imageId: rec.imageId,
+      path: rec.path,
+      args: rec.args,
+      state: this.stateOf(rec),
+      restartCount: rec.restartCount,
+      config: rec.config,
+      networkMode: rec.networkMode,
+      networks: rec.networks,
+      ports: rec.ports,
+      mounts: rec.mounts.map((m) => ({ type: m.volume ? 'volume' : m.type, ...(m.volume ? { name: m.volume } : {}), source: m.source, destination: m.target, rw: !m.options.includes('ro') })),
+      logPath: this.p.log(rec.id),
+      hostnamePath: path.join(dir, 'hostname'),
+      hostsPath: path.join(dir, 'hosts'),
+      resolvConfPath: path.join(dir, 'resolv.conf'),
+    };
+  }
+
+  async containerList(opts: ContainerListOptions = {}): Promise<ContainerSummary[]> {
+    const now = Date.now();
+    const out: ContainerSummary[] = [];
+    for (const rec of this.recs.values()) {
+      const running = rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting';
+      if (!opts.all && !running) continue;
+      if (!listFilter(rec, opts.filters ?? {}, (r) => this.find(r)?.id)) continue;
+      out.push({
+        id: rec.id,
+        names: [`/${rec.name}`],
+        image: rec.image,
+        imageId: rec.imageId,
+        command: [rec.path, ...rec.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '),
+        created: rec.created,
+        state: rec.state.status,
+        status: statusString(this.stateOf(rec), now),
+        ...(rec.health ? { health: rec.health.status } : {}),
+        exitCode: rec.state.exitCode,
+        labels: rec.config.labels ?? {},
+        ports: rec.ports,
+        networks: Object.keys(rec.networks),
+        mounts: rec.mounts.map((m) => m.volume ?? m.source),
+      });
+    }
+    return out.sort((a, b) => b.created.localeCompare(a.created));
+  }
+
+  imagesInUse(): Set<string> {
+    return new Set([...this.recs.values()].map((r) => r.imageId));
+  }
+
+  counts(): { total: number; running: number; paused: number; stopped: number } {
+    let running = 0;
+    let paused = 0;
+    for (const r of this.recs.values()) {
+      if (r.state.status === 'running' || r.state.status === 'restarting') running++;
+      else if (r.state.status === 'paused') paused++;
+    }
+    return { total: this.recs.size, running, paused, stopped: this.recs.size - running - paused };
+  }
+
+  runtimeInfo(): { runtime: 'crun' | 'runc'; runtimePath: string; cgroupVersion: 1 | 2 } {
+    return { runtime: this.d.runtime.name, runtimePath: this.d.runtime.binary, cgroupVersion: this.d.cgroups.version };
+  }
+
+  // ---------------------------------------------------------------- wait / logs
+
+  async containerWait(ref: string, opts: { condition?: 'not-running' | 'next-exit' | 'removed' } = {}, signal?: AbortSignal): Promise<{ exitCode: number }> {
+    const rec = this.get(ref);
+    const cond = opts.condition ?? 'not-running';
+    const active = () => ['running', 'paused', 'restarting'].includes(rec.state.status);
+    if (cond === 'not-running' && !active()) return { exitCode: rec.state.exitCode };
+    return new Promise((resolve, reject) => {
+      const off = this.ctx.events.on((e) => {
+        if (e.type !== 'container' || e.id !== rec.id) return;
+        const hit =
+          (cond === 'removed' && e.action === 'destroy') ||
+          (cond === 'next-exit' && e.action === 'die') ||
+          (cond === 'not-running' && (e.action === 'die' || e.action === 'destroy') && !active());
+        if (hit) {
+          off();
+          resolve({ exitCode: rec.state.exitCode });
+        }
+      });
+      signal?.addEventListener('abort', () => {
+        off();
+        reject(new EngineError('UNAVAILABLE', 'wait aborted'));
+      });
+    });
+  }
+
+  containerLogs(ref: string, opts: LogOptions, signal?: AbortSignal): AsyncIterable<LogLine> {
+    const rec = this.get(ref);
+    return readLogs(this.p.log(rec.id), opts, {
+      finished: () => !this.recs.has(rec.id) || !['running', 'paused', 'restarting'].includes(rec.state.status),
+    }, signal);
+  }
+
+  // ---------------------------------------------------------------- exec / top / stats
+
+  async containerExec(ref: string, opts: ExecOptions, onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void): Promise<ExecResult> {
+    const rec = this.get(ref);
+    if (rec.state.status === 'paused') throw new EngineError('CONFLICT', `container ${rec.name} is paused, unpause it first`);
+    if (rec.state.status !== 'running') throw new EngineError('CONFLICT', `container ${rec.name} is not running`);
+    const execId = newId();
+    this.emit(rec, 'exec_start', { execID: execId });
+    const r = await this.execIn(rec, opts, onOutput);
+    this.emit(rec, 'exec_die', { execID: execId, exitCode: String(r.exitCode) });
+    return r;
+  }
+
+  /** Runs a process in the container through `runtime exec --process`. */
+  private async execIn(rec: ContainerRecord, opts: ExecOptions, onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void, timeoutMs?: number): Promise<ExecResult> {
+    const dir = this.p.dir(rec.id);
+    const spec = JSON.parse(await fsp.readFile(path.join(dir, 'config.json'), 'utf8')) as OciSpec;
+    const proc: OciSpec['process'] = { ...spec.process, terminal: false, args: opts.cmd };
+    if (!opts.cmd.length) throw new EngineError('INVALID', 'exec needs a command');
+    proc.env = mergeEnv(spec.process.env, opts.env);
+    if (opts.workingDir) proc.cwd = opts.workingDir;
+    if (opts.user) {
+      const u = resolveUser(opts.user, await readMaybe(spec.root.path, '/etc/passwd'), await readMaybe(spec.root.path, '/etc/group'));
+      proc.user = { uid: u.uid, gid: u.gid, ...(u.additionalGids.length ? { additionalGids: u.additionalGids } : {}) };
+    }
+    if (opts.privileged) {
+      const all = this.d.facts.availableCaps.map((c) => `CAP_${c}`);
+      proc.capabilities = { bounding: all, effective: all, permitted: all };
+    }
+    const file = path.join(dir, `exec-${newId().slice(0, 12)}.json`);
+    await fsp.writeFile(file, JSON.stringify(proc));
+    try {
+      const args = this.d.runtime.execArgs(rec.id, file, { detach: opts.detach });
+      return await new Promise<ExecResult>((resolve, reject) => {
+        const child = spawn(this.d.runtime.wrapper, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        let timedOut = false;
+        const timer = timeoutMs ? setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGKILL');
+        }, timeoutMs) : undefined;
+        child.stdout.on('data', (b: Buffer) => (onOutput ? onOutput('stdout', b) : out.push(b)));
+        child.stderr.on('data', (b: Buffer) => (onOutput ? onOutput('stderr', b) : err.push(b)));
+        child.on('error', (e) => reject(new EngineError('RUNTIME', `exec failed: ${e.message}`)));
+        child.on('close', (code, sig) => {
+          if (timer) clearTimeout(timer);
+          const stderr = Buffer.concat(err).toString();
+          if (timedOut) resolve({ exitCode: -1, stdout: Buffer.concat(out).toString(), stderr: `${stderr}health check exceeded timeout (${timeoutMs} ms)` });
+          else resolve({ exitCode: code ?? 128 + (sig ? signalNumber(sig.replace(/^SIG/, '')) : 0), stdout: Buffer.concat(out).toString(), stderr });
+        });
+        child.stdin.on('error', () => {});
+        const input = opts.stdin;
+        if (input === undefined) child.stdin.end();
+        else if (typeof input === 'string' || Buffer.isBuffer(input)) child.stdin.end(input);
+        else input.pipe(child.stdin);
+      });
+    } finally {
+      await fsp.rm(file, { force: true });
+    }
+  }
+
+  async containerTop(ref: string, psArgs?: string): Promise<TopResult> {
+    const rec = this.get(ref);
+    if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw new EngineError('CONFLICT', `container ${rec.name} is not running`);
+    const pids = new Set((await this.d.runtime.ps(rec.id)).map(String));
+    const args = (psArgs || '-ef').split(/\s+/).filter(Boolean);
+    const r = await run('ps', args);
+    const lines = r.stdout.split('\n').filter(Boolean);
+    const titles = (lines[0] ?? '').trim().split(/\s+/);
+    const pidCol = titles.indexOf('PID');
+    if (pidCol < 0) throw new EngineError('INVALID', `ps ${args.join(' ')} has no PID column`);
+    const processes: string[][] = [];
+    for (const line of lines.slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (!pids.has(f[pidCol] ?? '')) continue;
+      // the last column (the command) may contain spaces
+      processes.push([...f.slice(0, titles.length - 1), f.slice(titles.length - 1).join(' ')]);
+    }
+    return { titles, processes };
+  }
+
+  async containerStats(ref: string): Promise<ContainerStats> {
+    const rec = this.get(ref);
+    const running = rec.state.status === 'running' || rec.state.status === 'paused';
+    const s = running ? readStats(this.d.cgroups, rec.cgroupsPath) : undefined;
+    const l = this.liveOf(rec.id);
+    const now = process.hrtime.bigint();
+    let cpuPercent = 0;
+    if (s && l.lastCpu) {
+      const dt = Number(now - l.lastCpu.at);
+      if (dt > 0) cpuPercent = ((s.cpuUsageNs - l.lastCpu.ns) / dt) * 100;
+    }
+    if (s) l.lastCpu = { ns: s.cpuUsageNs, at: now };
+    const net = running ? await netDev(rec.state.pid) : { rx: 0, tx: 0 };
+    return {
+      id: rec.id,
+      name: `/${rec.name}`,
+      read: new Date().toISOString(),
+      cpuPercent: Math.max(0, cpuPercent),
+      cpuUsageNs: s?.cpuUsageNs ?? 0,
+      memoryUsage: s?.memoryUsage ?? 0,
+      memoryLimit: s?.memoryLimit ?? 0,
+      pids: s?.pids ?? 0,
+      pidsLimit: s?.pidsLimit ?? 0,
+      netRx: net.rx,
+      netTx: net.tx,
+      blockRead: s?.blockRead ?? 0,
+      blockWrite: s?.blockWrite ?? 0,
+    };
+  }
+
+  // ---------------------------------------------------------------- files
+
+  /** The container's merged rootfs, mounted for the duration of fn when the container is stopped. */
+  private async withRootfs<T>(rec: ContainerRecord, fn: (rootfs: string) => Promise<T>): Promise<T> {
+    const running = rec.state.status === 'running' || rec.state.status === 'paused';
+    const rootfs = await this.d.images.mountRootfs(rec.id, rec.imageId);
+    try {
+      return await fn(rootfs);
+    } finally {
+      if (!running && rec.state.status !== 'running') await this.d.images.unmountRootfs(rec.id).catch(() => {});
+    }
+  }
+
+  async containerSync(ref: string, ops: SyncOp[]): Promise<SyncResult> {
+    const rec = this.get(ref);
+    return this.withRootfs(rec, (rootfs) => applySync(rootfs, ops));
+  }
+
+  async containerCopyOut(ref: string, containerPath: string, hostPath: string): Promise<void> {
+    const rec = this.get(ref);
+    await this.withRootfs(rec, async (rootfs) => {
+      try {
+        await copyOut(rootfs, containerPath, hostPath);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new EngineError('NOT_FOUND', `no such file or directory in container ${rec.name}: ${containerPath}`);
+        throw e;
+      }
+    });
+  }
+
+  async containerCommit(ref: string, imageRef: string, opts: { changes?: string[]; message?: string; author?: string } = {}): Promise<string> {
+    const rec = this.get(ref);
+    return this.withRootfs(rec, () => this.d.images.commit(rec.id, rec.imageId, imageRef || undefined, { ...opts, createdBy: [rec.path, ...rec.args].join(' ') }));
+  }
+
+  // ---------------------------------------------------------------- networks
+
+  async networkConnect(network: string, ref: string, opts: { aliases?: string[]; ipv4Address?: string } = {}): Promise<void> {
+    const rec = this.get(ref);
+    const mode = rec.config.network?.mode ?? 'bridge';
+    if (mode !== 'bridge') throw new EngineError('CONFLICT', `container ${rec.name} uses network mode ${mode}: it cannot join networks`);
+    const eps = [...(rec.config.network?.endpoints ?? [])];
+    if (eps.some((e) => e.network === network)) throw new EngineError('CONFLICT', `container ${rec.name} is already connected to ${network}`);
+    const ep = { network, ...(opts.aliases ? { aliases: opts.aliases } : {}), ...(opts.ipv4Address ? { ipv4Address: opts.ipv4Address } : {}) };
+    if (rec.state.status === 'running' || rec.state.status === 'paused') {
+      const info = await this.d.networks.connect(rec.id, ep);
+      rec.networks = { ...rec.networks, [info.networkName]: info };
+    }
+    // a container on the default network keeps it when it joins another one
+    if (!eps.length && rec.state.status !== 'created') for (const n of Object.keys(rec.networks)) if (n !== network) eps.push({ network: n });
+    rec.config = { ...rec.config, network: { ...(rec.config.network ?? { mode: 'bridge' }), endpoints: [...eps, ep] } };
+    await this.save(rec);
+  }
+
+  async networkDisconnect(network: string, ref: string, _opts: { force?: boolean } = {}): Promise<void> {
+    const rec = this.get(ref);
+    if (rec.state.status === 'running' || rec.state.status === 'paused') {
+      await this.d.networks.disconnect(rec.id, network);
+      const nets = { ...rec.networks };
+      for (const [k, v] of Object.entries(nets)) if (k === network || v.networkId === network) delete nets[k];
+      rec.networks = nets;
+    }
+    const eps = (rec.config.network?.endpoints ?? []).filter((e) => e.network !== network);
+    rec.config = { ...rec.config, network: { ...(rec.config.network ?? { mode: 'bridge' }), endpoints: eps } };
+    await this.save(rec);
+  }
+
+  buildRunner(): BuildRunner {
+    return createBuildRunner({ ctx: this.ctx, runtime: this.d.runtime, cgroups: this.d.cgroups, networks: this.d.networks, facts: this.d.facts, runDir: this.p.run });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function readMaybe(rootfs: string, p: string): Promise<string | undefined> {
+  try {
+    return await fsp.readFile(await secureJoin(rootfs, p, { followLast: true }), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Bytes through the container's interfaces (all but lo), from its netns's /proc/<pid>/net/dev. */
+async function netDev(pid: number): Promise<{ rx: number; tx: number }> {
+  try {
+    const text = await fsp.readFile(`/proc/${pid}/net/dev`, 'utf8');
+    let rx = 0;
+    let tx = 0;
+    for (const line of text.split('\n').slice(2)) {
+      const [name, rest] = line.split(':');
+      if (!rest || name!.trim() === 'lo') continue;
+      const f = rest.trim().split(/\s+/).map(Number);
+      rx += f[0] ?? 0;
+      tx += f[8] ?? 0;
+    }
+    return { rx, tx };
+  } catch {
+    return { rx: 0, tx: 0 };
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Containers end to end on the real image store, network and volume managers: run and exit
+ * codes, logs, exec, stop, rm, and nothing left behind.
+ */
+import fs from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LogLine } from '../../engine/api/types.js';
+import { importBusybox, makeRig, rmRoot, waitUntil, type Rig } from '../../engine/runtime/testkit.js';
+import { BUSYBOX_CHANGES, busyboxTarball, requireTools } from '../helpers/busybox.js';
+import { assertNoLeaks } from '../helpers/leaks.js';
+import { requireRoot, tempRoot } from '../helpers/root.js';
+
+requireRoot();
+requireTools('conmon', 'busybox');
+
+let rig: Rig;
+
+beforeEach(async () => {
+  rig = await makeRig(tempRoot('ctr'));
+  await importBusybox(rig.images, busyboxTarball(), BUSYBOX_CHANGES);
+});
+
+afterEach(async () => {
+  const root = rig.root;
+  await rig.teardown();
+  assertNoLeaks(root);
+  rmRoot(root);
+});
+
+async function collect(it: AsyncIterable<LogLine>): Promise<LogLine[]> {
+  const out: LogLine[] = [];
+  for await (const l of it) out.push(l);
+  return out;
+}
+
+describe('containers', () => {
+  it('runs to its exit code, keeps stdout and stderr apart, and is removed without leftovers', async () => {
+    const { mgr } = rig;
+    const { id } = await mgr.containerCreate({ image: 'busybox:test', name: 'first', cmd: ['sh', '-c', 'echo out-line; echo err-line >&2; exit 3'], labels: { team: 'a' } });
+    await mgr.containerStart(id);
+    const { exitCode } = await mgr.containerWait(id);
+    expect(exitCode).toBe(3);
+    const info = await mgr.containerInspect('first');
+    expect(info.state.status).toBe('exited');
+    expect(info.state.exitCode).toBe(3);
+    expect(info.name).toBe('/first');
+    const lines = await collect(mgr.containerLogs(id, {}));
+    expect(lines.map((l) => `${l.stream}:${l.line}`)).toEqual(['stdout:out-line', 'stderr:err-line']);
+    const onlyErr = await collect(mgr.containerLogs(id, { stdout: false }));
+    expect(onlyErr.map((l) => l.line)).toEqual(['err-line']);
+    const list = await mgr.containerList({ all: true });
+    expect(list[0]!.status).toMatch(/^Exited \(3\) /);
+    expect(rig.events.filter((e) => e.id === id).map((e) => e.action)).toEqual(['create', 'start', 'die']);
+    expect(rig.events.find((e) => e.action === 'die')!.attributes).toMatchObject({ exitCode: '3', name: 'first', team: 'a' });
+    await mgr.containerRemove(id);
+    await expect(mgr.containerInspect(id)).rejects.toThrow(/no such container/);
+    expect(fs.existsSync(`${rig.root}/containers/${id}`)).toBe(false);
+  });
+
+  it('execs with env, user and workdir, returns the exit code, stops with TERM', async () => {
+    const { mgr } = rig;
+    const { id } = await mgr.containerCreate({ image: 'busybox:test', cmd: ['sh', '-c', 'trap "echo got-term; exit 0" TERM; while true; do sleep 0.1; done'], env: ['A=1'] });
+    await mgr.containerStart(id);
+    const r = await mgr.containerExec(id, { cmd: ['sh', '-c', 'echo $A $B $(id -u) $(pwd); exit 7'], env: ['B=2'], user: 'nobody', workingDir: '/tmp' });
+    expect(r.exitCode).toBe(7);
+    expect(r.stdout.trim()).toBe('1 2 65534 /tmp');
+    const t0 = Date.now();
+    await mgr.containerStop(id, { timeout: 10 });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const info = await mgr.containerInspect(id);
+    expect(info.state.exitCode).toBe(0);
+    const lines = await collect(mgr.containerLogs(id, {}));
+    expect(lines.map((l) => l.line)).toContain('got-term');
+    await mgr.containerRemove(id);
+  });
+
+  it('follows logs as lines are written, and ends when the container exits', async () => {
+    const { mgr } = rig;
+    const { id } = await mgr.containerCreate({ image: 'busybox:test', cmd: ['sh', '-c', 'for i in 1 2 3 4 5; do echo tick-$i; sleep 0.3; done'] });
+    await mgr.containerStart(id);
+    const seen: { line: string; at: number }[] = [];
+    for await (const l of mgr.containerLogs(id, { follow: true })) seen.push({ line: l.line, at: Date.now() });
+    expect(seen.map((s) => s.line)).toEqual(['tick-1', 'tick-2', 'tick-3', 'tick-4', 'tick-5']);
+    // they arrived live, spread over the run, not all at the end
+    expect(seen[4]!.at - seen[0]!.at).toBeGreaterThan(600);
+    await mgr.containerRemove(id);
+  });
+
+  it('rm -f removes a running container', async () => {
+    const { mgr } = rig;
+    const { id } = await mgr.containerCreate({ image: 'busybox:test', cmd: ['sleep', '1000'] });
+    await mgr.containerStart(id);
+    await expect(mgr.containerRemove(id)).rejects.toThrow(/stop it first/);
+    await mgr.containerRemove(id, { force: true });
+    expect(await mgr.containerList({ all: true })).toEqual([]);
+    await waitUntil(() => rig.events.some((e) => e.action === 'destroy'));
+  });
+});
