@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration, parseSize } from '../../src/model/units.js';
 import { withProfiles, withSelectedServices } from '../../src/model/profiles.js';
-import { serviceHash } from '../../src/model/hash.js';
 import { findCycle } from '../../src/model/deps.js';
 import type { Project } from '../../src/model/types.js';
 
@@ -48,16 +47,6 @@ describe('profiles', () => {
   });
   it('selects services with their dependencies', () => {
     expect(Object.keys(withSelectedServices(p, ['web']).services).sort()).toEqual(['db', 'web']);
-  });
-});
-
-describe('serviceHash', () => {
-  it('ignores what does not change the container, and key order', () => {
-    const a = serviceHash({ image: 'x', environment: { A: '1', B: '2' } });
-    expect(a).toMatch(/^[0-9a-f]{64}$/);
-    expect(serviceHash({ environment: { B: '2', A: '1' }, image: 'x' })).toBe(a);
-    expect(serviceHash({ image: 'x', environment: { A: '1', B: '2' }, scale: 3, profiles: ['p'], depends_on: {} })).toBe(a);
-    expect(serviceHash({ image: 'x', environment: { A: '1', B: '3' } })).not.toBe(a);
   });
 });
 

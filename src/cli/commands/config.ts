@@ -85,7 +85,8 @@ export async function configText(flags: ConfigFlags, globals: GlobalLoadFlags, e
     return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd()).join('\n') + '\n';
   }
   if (flags.hash !== undefined) {
-    const { serviceHash } = await import('../../model/hash.js');
+    // The hash the planner stamps on containers (com.docker.compose.config-hash).
+    const { serviceConfigHash: serviceHash } = await import('../../plan/hash.js');
     const names = flags.hash === '*' ? Object.keys(project.services).sort() : flags.hash.split(',').map((s) => s.trim());
     for (const n of names) if (!(n in project.services)) throw new UserError(`no such service: ${n}`);
     return lines(names.map((n) => `${n} ${serviceHash(project.services[n]!)}`));
