@@ -8,12 +8,13 @@ import { EngineError } from '../api/types.js';
 import { applyChanges, emptyConfig } from './config.js';
 import type { ImageCore } from './core.js';
 import { packDir } from './pack.js';
+import { MOUNT_TARGETS as DIFF_MOUNT_TARGETS } from './diff.js';
 import { MT } from './records.js';
 import { familiarName, normalizeTagged } from './reference.js';
 import type { Snapshots } from './rootfs.js';
 
 /** Files the runtime bind-mounts over: created empty in the upper, not the container's changes. */
-const MOUNT_TARGETS = new Set(['etc/hostname', 'etc/hosts', 'etc/resolv.conf', '.dockerenv', 'run/.containerenv']);
+const MOUNT_TARGETS = new Set(DIFF_MOUNT_TARGETS);
 
 export async function commitContainer(
   core: ImageCore,

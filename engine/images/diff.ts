@@ -32,6 +32,31 @@ export async function releaseStep(s: StepRootfs): Promise<void> {
   await fs.rm(s.base, { recursive: true, force: true });
 }
 
+/** Files a container runtime bind-mounts over: it may create or copy them up in the upper. */
+export const MOUNT_TARGETS = ['etc/hostname', 'etc/hosts', 'etc/resolv.conf', '.dockerenv', 'run/.containerenv'];
+
+/**
+ * Drops what the runtime (not the step) left in a step's upper dir: bind-mount targets that
+ * are empty or identical to the image's own copy (opening one for append copies it up).
+ */
+export async function dropRuntimeArtifacts(core: ImageCore, upper: string, diffIds: string[]): Promise<void> {
+  for (const rel of MOUNT_TARGETS) {
+    const p = path.join(upper, rel);
+    const st = await fs.lstat(p).catch(() => undefined);
+    if (!st?.isFile()) continue;
+    let lower: Buffer | undefined;
+    for (const d of [...diffIds].reverse()) {
+      const lp = path.join(core.p.layerDiff(d), rel);
+      const lst = await fs.lstat(lp).catch(() => undefined);
+      if (!lst) continue;
+      if (lst.isFile()) lower = await fs.readFile(lp);
+      break;
+    }
+    const mine = await fs.readFile(p);
+    if ((lower === undefined && mine.length === 0) || (lower !== undefined && lower.equals(mine))) await fs.unlink(p);
+  }
+}
+
 /** Makes a layer of an upper dir (moved into the store when new). undefined when the dir is empty. */
 export async function layerFromDir(core: ImageCore, upper: string): Promise<LayerRef | undefined> {
   if (!(await fs.readdir(upper)).length) return undefined;

@@ -13,7 +13,7 @@ import { EngineError } from '../../api/types.js';
 import type { BuildRunner } from '../../common/contracts.js';
 import { applyConfigInstruction, DEFAULT_SHELL, emptyConfig, getEnv, type ImageConfigJson } from '../config.js';
 import type { ImageCore } from '../core.js';
-import { layerFromDir, mountStep, releaseStep } from '../diff.js';
+import { dropRuntimeArtifacts, layerFromDir, mountStep, releaseStep } from '../diff.js';
 import type { Registries } from '../registry/index.js';
 import { familiarName, normalizeTagged } from '../reference.js';
 import { mkdirScoped, resolveScoped } from '../scoped.js';
@@ -290,6 +290,7 @@ async function doRun(c: Ctx, st: StageResult, ins: Instruction, args: Record<str
       fail(ins, `process "${cmd.join(' ')}" did not complete successfully: exit code: ${res.exitCode}${tail ? `\n${tail}` : ''}`, { exitCode: res.exitCode, output: tail });
     }
     await unmount(rootfs.merged);
+    await dropRuntimeArtifacts(c.core, rootfs.upper, st.config.rootfs.diff_ids);
     const layer = await layerFromDir(c.core, rootfs.upper);
     await releaseStep(rootfs);
     released = true;
