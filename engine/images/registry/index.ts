@@ -42,6 +42,12 @@ export class Registries {
   async search(term: string, registry?: string): Promise<string[]> {
     const domain = normalizeServer(registry ?? 'docker.io');
     const c = await this.client(domain);
+    if (domain === 'docker.io') {
+      // Docker Hub has no catalog; its search API is the v1 index's
+      const res = await c.request(`https://index.docker.io/v1/search?q=${encodeURIComponent(term)}&n=25`);
+      const body = (await res.json()) as { results?: { name: string }[] };
+      return (body.results ?? []).map((r) => r.name);
+    }
     const out: string[] = [];
     let url: string | undefined = '/v2/_catalog?n=1000';
     for (let pages = 0; url && pages < 50; pages++) {
