@@ -221,15 +221,18 @@ describe('WatchSession', () => {
 
   it('a burst of 2000 new files is coalesced into a few syncs, none lost', async () => {
     await startContainer('web');
-    await start(async () => loaded(project()));
+    // (this project has a rebuild rule: keep the burst a sync)
+    await start(async () => loaded(project()), { rebuildThreshold: 100_000 });
     const t0 = performance.now();
     for (let i = 0; i < 2000; i++) fs.writeFileSync(path.join(dir, 'src', `f${i}.js`), String(i));
     const count = () => new Set(engine.syncs.flatMap((s) => s.ops.map((o) => o.containerPath))).size;
-    await until(() => count() === 2000, 10_000);
+    await until(() => count() === 2000, 15_000).catch((e) => {
+      throw new Error(`${String(e)}: ${count()} of 2000 synced in ${engine.syncs.length} syncs after ${Math.round(performance.now() - t0)} ms\n${lines.filter((l) => !l.includes('synced')).join('\n')}`);
+    });
     const ms = performance.now() - t0;
     expect(engine.syncs.length).toBeLessThan(50);
-    expect(ms).toBeLessThan(10_000);
-  });
+    expect(ms).toBeLessThan(15_000);
+  }, 30_000);
 
   it('past the threshold a burst becomes a rebuild', async () => {
     await startContainer('web');
