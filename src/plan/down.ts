@@ -53,7 +53,9 @@ export function planDown(project: Project | undefined, observed: ObservedState, 
       }
       removes.push(b.add({ kind: 'RemoveContainer', id: `remove:${c.name}`, service: c.service, name: c.name, containerId: c.id, volumes: !!options.volumes, cause, after: deps }).id);
     }
-    stopOf.set(service, ids);
+    // No running container here: what waits on this service waits on its dependants instead,
+    // so the order holds across a stopped job in the middle of a chain.
+    stopOf.set(service, ids.length ? ids : after);
     visiting.delete(service);
     planned.add(service);
   };
