@@ -1,7 +1,8 @@
 /**
  * Dockerfile builds end to end as root. RUN steps go through chrootRunner()
  * (unshare + chroot, see images-chroot-runner.ts), not the container manager, which did
- * not exist when these were written; the build/runtime e2e covers the real runner.
+ * not exist when these were written; images-runtime.test.ts builds through the real
+ * container runner (ContainerManager.buildRunner()).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
