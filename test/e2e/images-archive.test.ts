@@ -13,7 +13,9 @@ import { busyboxRootfsDir, busyboxTarball } from '../helpers/busybox.js';
 import { assertNoLeaks } from '../helpers/leaks.js';
 import { requireRoot } from '../helpers/root.js';
 import { requireTools } from '../helpers/busybox.js';
-import { fileStream, makeStore, rmRoot } from './images-helpers.js';
+import { bufStream, fileStream, makeStore, rmRoot, tarBuffer } from './images-helpers.js';
+import { createHash } from 'node:crypto';
+import tar from 'tar-stream';
 
 requireRoot();
 requireTools('skopeo', 'umoci');
@@ -129,5 +131,34 @@ describe('image archives', () => {
       assertNoLeaks(C.root);
       rmRoot(C.root);
     }
+  });
+
+  it('mounts an image of 150 layers (overlay option length)', async () => {
+    const pack = tar.pack();
+    const chunks: Buffer[] = [];
+    pack.on('data', (c: Buffer) => chunks.push(c));
+    const ended = new Promise((r) => pack.on('end', r));
+    const diffIds: string[] = [];
+    const layers: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      const layer = await tarBuffer([{ name: `f${i}`, content: `layer ${i}` }, ...(i === 149 ? [{ name: '.wh.f0' }] : [])]);
+      const d = createHash('sha256').update(layer).digest('hex');
+      diffIds.push(`sha256:${d}`);
+      layers.push(`${d}.tar`);
+      pack.entry({ name: `${d}.tar` }, layer);
+    }
+    const cfg = JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: diffIds } });
+    const cfgName = `${createHash('sha256').update(cfg).digest('hex')}.json`;
+    pack.entry({ name: cfgName }, cfg);
+    pack.entry({ name: 'manifest.json' }, JSON.stringify([{ Config: cfgName, RepoTags: ['many:1'], Layers: layers }]));
+    pack.finalize();
+    await ended;
+    await A.store.load(bufStream(Buffer.concat(chunks)));
+    const m = await A.store.mountRootfs('arch2', 'many:1');
+    expect(fs.readFileSync(path.join(m, 'f1'), 'utf8')).toBe('layer 1');
+    expect(fs.readFileSync(path.join(m, 'f149'), 'utf8')).toBe('layer 149');
+    expect(fs.existsSync(path.join(m, 'f0'))).toBe(false);
+    expect(fs.readdirSync(m).length).toBe(149);
+    await A.store.removeRootfs('arch2');
   });
 });

@@ -183,6 +183,20 @@ describe('image build', () => {
     expect(s.config.Cmd).toEqual(['/x']);
   });
 
+  it('runs ONBUILD triggers of the base image and builds FROM an earlier stage', async () => {
+    await store.build({ context: ctxDir, tags: ['trig:1'], dockerfileInline: 'FROM bbtest:1\nONBUILD RUN echo triggered > /onbuild.txt\n' }, runner);
+    expect((await store.inspect('trig:1')).config.OnBuild).toEqual(['RUN echo triggered > /onbuild.txt']);
+    const id = await store.build(
+      { context: ctxDir, tags: ['child:1'], dockerfileInline: 'FROM trig:1 AS base\nRUN echo base > /base.txt\nFROM base\nRUN cat /onbuild.txt /base.txt > /both.txt\n' },
+      runner,
+    );
+    const img = await store.inspect(id);
+    expect(img.config.OnBuild ?? []).toEqual([]);
+    const m = await store.mountRootfs('b3', id);
+    expect(fs.readFileSync(path.join(m, 'both.txt'), 'utf8')).toBe('triggered\nbase\n');
+    await store.removeRootfs('b3');
+  });
+
   it('prune --all clears the build cache and every unused layer', async () => {
     await store.removeRootfs('b1');
     const r = await store.prune({ all: true }, new Set());

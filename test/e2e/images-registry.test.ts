@@ -13,6 +13,7 @@ import { requireRoot } from '../helpers/root.js';
 import { bufStream, fileStream, makeStore, rmRoot, tarBuffer } from './images-helpers.js';
 import { startRegistry, type TestRegistry } from './images-registry-helper.js';
 import { startTokenServer, type TokenServer } from './images-token-server.js';
+import { chrootRunner } from './images-chroot-runner.js';
 
 requireRoot();
 requireTools('docker-registry', 'skopeo', 'umoci', 'htpasswd');
@@ -189,5 +190,25 @@ describe('registry', () => {
     fs.writeFileSync(layerFile, orig);
     expect(await B.store.find(`${open.host}/tamper/x:1`)).toBeUndefined();
     expect(await B.store.pull(`${open.host}/tamper/x:1`)).toBe(id);
+  });
+
+  it('builds FROM a registry image it does not have yet (pulled on demand)', async () => {
+    const ctx = path.join(B.root, 'bctx');
+    fs.mkdirSync(ctx, { recursive: true });
+    const ev: ProgressEvent[] = [];
+    const fresh = makeStore('imgreg3');
+    try {
+      await fresh.store.init();
+      const id = await fresh.store.build(
+        { context: ctx, tags: ['fromreg:1'], dockerfileInline: `FROM ${open.host}/test/bb:1\nRUN echo built > /built.txt\n` },
+        chrootRunner(),
+        (e) => ev.push(e),
+      );
+      expect(ev.some((e) => e.status === 'Pulling')).toBe(true);
+      expect((await fresh.store.inspect(`${open.host}/test/bb:1`)).id).toBe((await fresh.store.inspect(id)).parent);
+    } finally {
+      assertNoLeaks(fresh.root);
+      rmRoot(fresh.root);
+    }
   });
 });
