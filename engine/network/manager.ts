@@ -203,7 +203,12 @@ export class BridgeNetworkManager implements NetworkManager {
       const networks = await this.store.networks();
       if (networks.some((n) => n.name === req.name)) throw new EngineError('CONFLICT', `network with name ${req.name} already exists`);
       // subnets of other berth roots are bridges with routes, so the host's routes cover them
-      const ipam = planNetworkIpam(v4, networks.map((n) => n.ipam.subnet), await this.kernel.hostRoutes(), this.opts.pool ?? DEFAULT_POOL);
+      // a socket still bound to some address:53 (a stale DNS server of another process, whose
+      // bridge is gone) would steal the new gateway's DNS port: keep such addresses out too
+      const dnsHolders = (await hostListeners(this.exec))
+        .filter((l) => l.protocol === 'udp' && l.port === 53 && isIpv4(l.address) && l.address !== '0.0.0.0' && !l.address.startsWith('127.'))
+        .map((l) => `${l.address}/32`);
+      const ipam = planNetworkIpam(v4, networks.map((n) => n.ipam.subnet), [...(await this.kernel.hostRoutes()), ...dnsHolders], this.opts.pool ?? DEFAULT_POOL);
       const used = new Set(networks.map((n) => n.bridge));
       let i = 0;
       while (used.has(`${this.ctx.naming.short}b${i}`)) i++;
@@ -332,7 +337,9 @@ export class BridgeNetworkManager implements NetworkManager {
     const specs = req.endpoints.length ? req.endpoints : [{ network: DEFAULT_NETWORK }];
     return this.lock.run(async () => {
       // inside the lock: an idle on-demand default network may have just been dropped
-      if (!req.endpoints.length && !(await this.find(DEFAULT_NETWORK))) await this.createLocked({ name: DEFAULT_NETWORK, options: { [ON_DEMAND]: 'true' } }, undefined);
+      if (specs.some((x) => x.network === DEFAULT_NETWORK) && !(await this.find(DEFAULT_NETWORK))) {
+        await this.createLocked({ name: DEFAULT_NETWORK, options: { [ON_DEMAND]: 'true' } }, undefined);
+      }
       const networks = await this.store.networks();
       const sandboxes = await this.store.sandboxes();
       const prev = sandboxes.find((s) => s.containerId === req.containerId);
@@ -376,7 +383,7 @@ export class BridgeNetworkManager implements NetworkManager {
       await this.realize(rec, byId);
       await this.syncFirewallAndDns(networks, [...others, rec]);
       if (prev) await this.dropIdleOnDemand();
-      return this.toSandbox(rec, byId);
+      return this.toSandbox(rec, byId, await this.hostResolv());
     });
   }
 
@@ -403,7 +410,12 @@ export class BridgeNetworkManager implements NetworkManager {
     await this.kernel.setDefaultRoute(sb.netns, primary ? nets.get(primary.networkId)!.ipam.gateway : undefined, primary?.ifname);
   }
 
-  private toSandbox(sb: SandboxRecord, nets: Map<string, NetworkRecord>): Sandbox {
+  private async hostResolv(): Promise<{ search: string[]; options: string[] }> {
+    return parseResolvConf(await fs.readFile(this.opts.resolvConf ?? '/etc/resolv.conf', 'utf8').catch(() => ''));
+  }
+
+  /** Docker's rule: without dns_search/dns_opt the container keeps the host's search domains and options. */
+  private toSandbox(sb: SandboxRecord, nets: Map<string, NetworkRecord>, host: { search: string[]; options: string[] }): Sandbox {
     const endpoints: Record<string, EndpointInfo> = {};
     for (const ep of sb.endpoints) {
       const n = nets.get(ep.networkId);
@@ -415,7 +427,7 @@ export class BridgeNetworkManager implements NetworkManager {
       endpoints,
       ports: sb.ports,
       hosts: renderHosts({ hostname: sb.hostname, addresses: sb.endpoints.slice(0, 1).map((e) => e.ipAddress), extraHosts: sb.extraHosts, gateway: first?.ipam.gateway }),
-      resolvConf: renderResolvConf({ nameserver: first?.ipam.gateway, search: sb.dnsSearch, options: sb.dnsOptions }),
+      resolvConf: renderResolvConf({ nameserver: first?.ipam.gateway, search: sb.dnsSearch ?? host.search, options: sb.dnsOptions ?? host.options }),
     };
   }
 

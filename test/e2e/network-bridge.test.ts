@@ -205,6 +205,8 @@ describe('bridge networks', () => {
 
   it('the default network comes on demand and goes with its last sandbox; network_mode none gets loopback only', async () => {
     const a = await mgr.setupSandbox({ containerId: newId(), name: 'd1', hostname: 'd1', endpoints: [], ports: [], extraHosts: ['db.local:10.1.2.3'], dnsSearch: ['corp.example'], dnsOptions: ['ndots:1'] });
+    // without dns_search / dns_opt a sandbox keeps the host's (here the test's resolv.conf)
+    fs.appendFileSync(path.join(root, 'test-upstream-resolv.conf'), 'search host.example\noptions edns0\n');
     const b = await mgr.setupSandbox({ containerId: newId(), name: 'd2', hostname: 'd2', endpoints: [], ports: [] });
     expect(Object.keys(a.endpoints)).toEqual(['bridge']);
     const gw = a.endpoints.bridge!.gateway;
@@ -212,6 +214,7 @@ describe('bridge networks', () => {
     expect(a.hosts).toContain(`${a.endpoints.bridge!.ipAddress}\td1`);
     expect(a.hosts).toContain('10.1.2.3\tdb.local');
     expect(a.resolvConf).toBe(`nameserver ${gw}\nsearch corp.example\noptions ndots:1\n`);
+    expect(b.resolvConf).toBe(`nameserver ${gw}\nsearch host.example\noptions edns0\n`);
     const bridgeName = (await mgr.inspect('bridge')).bridge;
     for (const s of [a, b]) await mgr.teardownSandbox(Object.keys((await mgr.inspect('bridge')).containers).find((id) => s.netnsPath.endsWith(id.slice(0, 12)))!);
     await expect(mgr.inspect('bridge')).rejects.toMatchObject({ code: 'NOT_FOUND' });
