@@ -36,7 +36,7 @@ export interface Daemon {
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { root, log } = opts;
   fs.mkdirSync(root, { recursive: true, mode: 0o711 });
-  const lock: Lock = acquireLock(root);
+  const lock: Lock = await acquireLock(root);
   const socketPath = path.join(root, SOCKET_NAME);
   let server: http.Server | undefined;
   let engine: DaemonOptions['engine'];

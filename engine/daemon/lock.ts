@@ -1,9 +1,15 @@
 /**
- * One engine per root: the pid file doubles as the lock. It is created with O_EXCL; one left
- * by a dead engine (kill -9, host crash) is recognised by its pid no longer being a berth
- * engine, moved aside and replaced.
+ * One engine per root. The lock is a listening unix socket in Linux's abstract namespace,
+ * named after the root: binding it is atomic, a second engine gets EADDRINUSE, and the
+ * kernel releases it the moment the holder dies (kill -9, crash): no stale lock files, no
+ * takeover races between engines starting at the same time.
+ *
+ * The pid file (<root>/engine.pid) is information for humans, `berth engine stop` and
+ * tests, written after the lock is held; a stale one is simply overwritten.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { EngineError } from '../api/types.js';
 
@@ -18,8 +24,7 @@ export function isEngineProcess(pid: number): boolean {
     if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
   try {
-    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.includes('daemon/main');
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('daemon/main');
   } catch {
     return false;
   }
@@ -34,39 +39,41 @@ export function readPid(root: string): number | undefined {
   }
 }
 
+/** The abstract socket name for a root ("\0" prefix: not a file). */
+export function lockName(root: string): string {
+  return `\0berth-engine-${createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 40)}`;
+}
+
 export interface Lock {
   release(): void;
 }
 
-export function acquireLock(root: string, pid = process.pid): Lock {
-  const file = path.join(root, PID_FILE);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      const fd = fs.openSync(file, 'wx', 0o644);
-      fs.writeSync(fd, `${pid}\n`);
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      return {
-        release() {
-          if (readPid(root) === pid) fs.rmSync(file, { force: true });
-        },
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+export async function acquireLock(root: string, pid = process.pid): Promise<Lock> {
+  const server = net.createServer((s) => s.destroy());
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(lockName(root), () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      const holder = readPid(root);
+      throw new EngineError('CONFLICT', `a berth engine is already running for ${root}${holder ? ` (pid ${holder})` : ''}`, holder ? { pid: holder } : undefined);
     }
-    const holder = readPid(root);
-    if (holder !== undefined && holder !== pid && isEngineProcess(holder)) {
-      throw new EngineError('CONFLICT', `a berth engine is already running for ${root} (pid ${holder})`, { pid: holder });
-    }
-    // Stale (or half-written by a starter that just died): move it aside atomically so two
-    // starters racing here cannot both delete a fresh lock; the loser's rename fails.
-    const aside = `${file}.stale-${pid}-${attempt}`;
-    try {
-      fs.renameSync(file, aside);
-      fs.rmSync(aside, { force: true });
-    } catch {
-      /* someone else moved it; try again */
-    }
+    throw e;
   }
-  throw new EngineError('CONFLICT', `cannot take the engine lock ${file}`);
+  server.unref();
+  const file = path.join(root, PID_FILE);
+  const tmp = `${file}.${pid}.tmp`;
+  fs.writeFileSync(tmp, `${pid}\n`, { mode: 0o644 });
+  fs.renameSync(tmp, file);
+  return {
+    release() {
+      if (readPid(root) === pid) fs.rmSync(file, { force: true });
+      server.close();
+    },
+  };
 }

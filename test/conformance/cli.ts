@@ -1,23 +1,44 @@
 /**
- * Running the built berth CLI in end-to-end tests: `npm run build` once per test file (the
- * daemon runs from dist/), then `node dist/src/cli/bin.js ...` with the test's BERTH_ROOT.
+ * Running the built berth CLI in end-to-end tests: build once per test file, then
+ * `node <build>/dist/src/cli/bin.js ...` with the test's BERTH_ROOT (the daemon runs from the
+ * same build). The build goes to a private folder laid out like the repository (dist/,
+ * package.json, node_modules and schemas linked): other people rebuilding the shared dist/ in
+ * the middle of a test would otherwise pull modules from under a running CLI.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
-export const BIN = path.join(REPO, 'dist/src/cli/bin.js');
-export const DAEMON = path.join(REPO, 'dist/engine/daemon/main.js');
+let buildDir = '';
+export let BIN = path.join(REPO, 'dist/src/cli/bin.js');
+export let DAEMON = path.join(REPO, 'dist/engine/daemon/main.js');
 
-/** Builds dist/ (tsc emits even when someone else's file has a type error: we check the output). */
-export function buildOnce(): void {
+/** Builds into a private folder (tsc emits even when someone else's file has a type error: we check the output). */
+export function buildOnce(): string {
+  if (buildDir) return buildDir;
+  fs.mkdirSync('/tmp/bt', { recursive: true });
+  const dir = fs.mkdtempSync('/tmp/bt/build-');
+  fs.chmodSync(dir, 0o755); // the non-root test runs this build too
   try {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO, stdio: 'pipe' });
+    execFileSync(path.join(REPO, 'node_modules/.bin/tsc'), ['-p', path.join(REPO, 'tsconfig.json'), '--outDir', path.join(dir, 'dist')], { cwd: REPO, stdio: 'pipe' });
   } catch {
     /* type errors elsewhere in the tree still emit JavaScript */
   }
+  fs.copyFileSync(path.join(REPO, 'package.json'), path.join(dir, 'package.json'));
+  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
+  if (fs.existsSync(path.join(REPO, 'schemas'))) fs.symlinkSync(path.join(REPO, 'schemas'), path.join(dir, 'schemas'));
+  BIN = path.join(dir, 'dist/src/cli/bin.js');
+  DAEMON = path.join(dir, 'dist/engine/daemon/main.js');
   for (const f of [BIN, DAEMON]) if (!fs.existsSync(f)) throw new Error(`build did not produce ${f}`);
+  buildDir = dir;
+  return dir;
+}
+
+/** Removes the private build (call in afterAll, after the daemons are stopped). */
+export function removeBuild(): void {
+  if (buildDir) fs.rmSync(buildDir, { recursive: true, force: true });
+  buildDir = '';
 }
 
 export interface RunResult {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUSYBOX_CHANGES, DEFAULT_PATH, busyboxTarball } from '../helpers/busybox.js';
 import { assertNoLeaks } from '../helpers/leaks.js';
 import { requireRoot, tempRoot } from '../helpers/root.js';
-import { berth, buildOnce, daemonPid, daemonsFor, waitGone } from '../conformance/cli.js';
+import { berth, buildOnce, removeBuild, daemonPid, daemonsFor, waitGone } from '../conformance/cli.js';
 
 let root: string;
 let tarball: string;
@@ -27,6 +27,7 @@ afterAll(async () => {
     await waitGone(pid).catch(() => {});
   }
   fs.rmSync(root, { recursive: true, force: true });
+  removeBuild();
 });
 
 describe('berth image (CLI, real engine)', () => {

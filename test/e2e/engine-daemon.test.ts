@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNoLeaks } from '../helpers/leaks.js';
 import { requireRoot, tempRoot } from '../helpers/root.js';
-import { alive, berth, buildOnce, daemonPid, daemonsFor, staleSocket, waitGone } from '../conformance/cli.js';
+import { alive, berth, buildOnce, removeBuild, daemonPid, daemonsFor, staleSocket, waitGone } from '../conformance/cli.js';
 
 const roots: string[] = [];
 function root(label: string): string {
@@ -41,6 +41,7 @@ afterAll(async () => {
     }
     fs.rmSync(r, { recursive: true, force: true });
   }
+  removeBuild();
 });
 
 describe('berth engine (daemon lifecycle)', () => {
@@ -85,9 +86,13 @@ describe('berth engine (daemon lifecycle)', () => {
     const r = root('eng-auto');
     const results = await Promise.all([berth(r, ['volume', 'ls', '-q']), berth(r, ['network', 'ls', '-q']), berth(r, ['volume', 'ls', '-q'])]);
     for (const res of results) expect(res).toMatchObject({ code: 0 });
+    // Starters that lost the race exit on their own once they see the lock held.
+    const end = Date.now() + 10_000;
+    while (daemonsFor(r).length > 1 && Date.now() < end) await new Promise((res) => setTimeout(res, 50));
     const daemons = daemonsFor(r);
     expect(daemons).toHaveLength(1);
     expect(daemonPid(r)).toBe(daemons[0]);
+    expect(fs.readFileSync(path.join(r, 'engine.log'), 'utf8')).not.toMatch(/failed to start(?!: .*already running)/);
     await stopAndCheck(r);
   });
 
