@@ -214,7 +214,24 @@ export async function unpackLayer(input: Readable, dest: string): Promise<Unpack
 
 async function applyMeta(p: string, h: tar.Header, isLink: boolean): Promise<void> {
   await fs.lchown(p, h.uid ?? 0, h.gid ?? 0);
+  if (!isLink) await applyXattrs(p, h);
   if (!isLink && h.mode !== undefined) await fs.chmod(p, h.mode & 0o7777);
   if (h.mtime && !isLink) await fs.utimes(p, h.mtime, h.mtime).catch(() => undefined);
   else if (h.mtime) await fs.lutimes(p, h.mtime, h.mtime).catch(() => undefined);
+}
+
+/**
+ * Extended attributes carried in PAX records (SCHILY.xattr.NAME), e.g. file capabilities
+ * (security.capability) on ping-like binaries. Rare, so one setfattr per attribute.
+ */
+async function applyXattrs(p: string, h: tar.Header): Promise<void> {
+  const pax = h.pax as Record<string, string> | null | undefined;
+  if (!pax) return;
+  for (const [k, v] of Object.entries(pax)) {
+    if (!k.startsWith('SCHILY.xattr.')) continue;
+    const name = k.slice('SCHILY.xattr.'.length);
+    // overlay's own attributes must not come from an image
+    if (name.startsWith('trusted.overlay.')) continue;
+    await run('setfattr', ['-h', '-n', name, '-v', `0s${Buffer.from(v, 'latin1').toString('base64')}`, p]).catch(() => undefined);
+  }
 }

@@ -107,6 +107,12 @@ describe('image store', () => {
     expect(st.rdev).toBe(0);
     expect(fs.existsSync(path.join(dir, '.wh.gone'))).toBe(false);
     expect(execFileSync('getfattr', ['--only-values', '-n', 'trusted.overlay.opaque', path.join(dir, 'd')]).toString()).toBe('y');
+    // extended attributes from PAX records are applied (overlay's own are not taken from images)
+    const pax = await tarWithPax();
+    const xid = await store.import(bufStream(pax), 'xattr:1', []);
+    const xdir = path.join(root, 'images/layers', (await store.inspect(xid)).rootfs.diff_ids[0]!.slice(7, 23), 'diff');
+    expect(execFileSync('getfattr', ['--only-values', '-n', 'user.berth', path.join(xdir, 'x')]).toString()).toBe('hello');
+    expect(execFileSync('getfattr', ['-d', '-m', 'trusted', path.join(xdir, 'x')]).toString()).not.toContain('overlay');
   });
 
   it('never writes outside the layer for hostile tars', async () => {
@@ -165,7 +171,7 @@ describe('image store', () => {
     expect(fs.existsSync(layerDir)).toBe(false);
     expect(await store.find(id)).toBeUndefined();
     const pr = await store.prune({ all: true }, new Set());
-    expect(pr.deleted.length).toBe(2);
+    expect(pr.deleted.length).toBe(3);
     expect(await store.list()).toEqual([]);
     expect(fs.readdirSync(path.join(root, 'images/blobs/sha256'))).toEqual([]);
     expect(fs.readdirSync(path.join(root, 'images/layers'))).toEqual([]);
@@ -194,4 +200,16 @@ describe('image store', () => {
 
 function makeStoreAt(r: string): ReturnType<typeof createImageStore> {
   return createImageStore({ naming: naming(r), events: new EventBus(), log: () => undefined });
+}
+
+async function tarWithPax(): Promise<Buffer> {
+  // GNU tar writes SCHILY.xattr records with --xattrs
+  const dir = fs.mkdtempSync('/tmp/bt/pax-');
+  try {
+    fs.writeFileSync(path.join(dir, 'x'), 'x');
+    execFileSync('setfattr', ['-n', 'user.berth', '-v', 'hello', path.join(dir, 'x')]);
+    return execFileSync('tar', ['--xattrs', '--xattrs-include=*', '-C', dir, '-cf', '-', 'x']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
