@@ -60,7 +60,8 @@ function canonicalService(ctx: LoadContext, s: Tree, path: Path): void {
     if (s[k] !== undefined && s[k] !== null) s[k] = toMap(ctx, s, k, [...path, k], k === 'environment');
   }
   if (isMap(s.sysctls)) for (const [k, v] of Object.entries(s.sysctls)) if (typeof v === 'boolean') s.sysctls[k] = String(v);
-  for (const k of ['dns', 'dns_search', 'dns_opt', 'tmpfs', 'cap_add', 'cap_drop', 'security_opt', 'expose', 'external_links', 'links', 'devices', 'group_add', 'profiles']) {
+  if (Array.isArray(s.devices)) s.devices = s.devices.map((d, i) => device(ctx, d, ctx.src.key(s.devices, i), [...path, 'devices', i]));
+  for (const k of ['dns', 'dns_search', 'dns_opt', 'tmpfs', 'cap_add', 'cap_drop', 'security_opt', 'expose', 'external_links', 'links', 'group_add', 'profiles', 'label_file']) {
     if (typeof s[k] === 'string' || typeof s[k] === 'number') s[k] = [s[k]];
     if (Array.isArray(s[k]) && (k === 'expose' || k === 'group_add')) s[k] = (s[k] as unknown[]).map((x) => (typeof x === 'number' ? String(x) : x));
   }
@@ -181,7 +182,10 @@ function canonicalService(ctx: LoadContext, s: Tree, path: Path): void {
     }
   }
   if (isMap(s.develop) && Array.isArray(s.develop.watch)) {
-    for (const w of s.develop.watch) {
+    // A rule may list several paths: it stands for one rule per path.
+    const rules = s.develop.watch.flatMap((w: unknown) => (isMap(w) && Array.isArray(w.path) ? w.path.map((p) => ({ ...w, path: p })) : [w]));
+    s.develop.watch = rules;
+    for (const w of rules) {
       if (!isMap(w)) continue;
       if (typeof w.ignore === 'string') w.ignore = [w.ignore];
       if (typeof w.include === 'string') w.include = [w.include];
@@ -233,6 +237,19 @@ function toMap(ctx: LoadContext, parent: Tree, key: string, path: Path, nullable
     return v;
   }
   return v;
+}
+
+/** "SOURCE[:TARGET[:PERMISSIONS]]" → {source, target, permissions} (Compose's long form). */
+function device(ctx: LoadContext, d: unknown, loc: Loc | undefined, path: Path): unknown {
+  if (typeof d !== 'string') return d;
+  const parts = d.split(':');
+  if (parts.length > 3 || parts[0] === '') {
+    ctx.diag.error('invalid-value', `confusing device mapping "${d}": use SOURCE[:TARGET[:PERMISSIONS]] or the long syntax`, { loc, path });
+    return d;
+  }
+  const o = { source: parts[0]!, target: parts[1] || parts[0]!, permissions: parts[2] ?? 'rwm' };
+  ctx.src.setAll(o, loc);
+  return o;
 }
 
 /** extra_hosts as a list of "host=ip" (Compose's canonical form; "host:ip" is accepted). */

@@ -195,6 +195,8 @@ export interface Service {
   post_start?: { command: string[]; user?: string; privileged?: boolean; working_dir?: string; environment?: Dict }[];
   pre_stop?: { command: string[]; user?: string; privileged?: boolean; working_dir?: string; environment?: Dict }[];
   develop?: { watch?: DevelopWatchRule[] };
+  /** Long form (the loader turns "SRC[:DST[:PERMS]]" into it). */
+  devices?: { source: string; target: string; permissions?: string }[];
   logging?: { driver?: string; options?: Dict };
   [k: string]: unknown;
 }
