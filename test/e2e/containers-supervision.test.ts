@@ -1,0 +1,145 @@
+/**
+ * What the engine supervises: restart policies with a growing backoff, healthchecks, and
+ * containers that outlive their engine (conmon holds them) and are adopted by the next one.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { importBusybox, makeRig, rmRoot, waitUntil, type Rig } from '../../engine/runtime/testkit.js';
+import { BUSYBOX_CHANGES, busyboxTarball, requireTools } from '../helpers/busybox.js';
+import { assertNoLeaks, findLeaks } from '../helpers/leaks.js';
+import { requireRoot, tempRoot } from '../helpers/root.js';
+
+requireRoot();
+requireTools('conmon', 'busybox');
+
+let rig: Rig;
+
+beforeEach(async () => {
+  rig = await makeRig(tempRoot('sup'));
+  await importBusybox(rig.images, busyboxTarball(), BUSYBOX_CHANGES);
+});
+
+afterEach(async () => {
+  const root = rig.root;
+  await rig.teardown();
+  assertNoLeaks(root);
+  rmRoot(root);
+});
+
+describe('supervision', () => {
+  it('on-failure restarts with a growing delay, up to the retry count', async () => {
+    const { mgr } = rig;
+    const { id } = await mgr.containerCreate({ image: 'busybox:test', cmd: ['sh', '-c', 'echo try; exit 2'], restartPolicy: { name: 'on-failure', maximumRetryCount: 4 } });
+    await mgr.containerStart(id);
+    await waitUntil(async () => {
+      const i = await mgr.containerInspect(id);
+      return i.restartCount === 4 && i.state.status === 'exited';
+    }, 30_000);
+    const evs = rig.events.filter((e) => e.id === id && (e.action === 'die' || e.action === 'start'));
+    const gaps: number[] = [];
+    for (let i = 1; i < evs.length; i++) if (evs[i]!.action === 'start' && evs[i - 1]!.action === 'die') gaps.push(Date.parse(evs[i]!.time) - Date.parse(evs[i - 1]!.time));
+    expect(gaps.length).toBe(4);
+    // backoff 100, 200, 400, 800 ms (plus the time a start takes, which is noisy): every wait
+    // is at least its backoff, and the last is clearly longer than the first
+    gaps.forEach((g, i) => expect(g).toBeGreaterThanOrEqual(100 * 2 ** i - 5));
+    expect(gaps[3]! - gaps[0]!).toBeGreaterThan(450);
+    const info = await mgr.containerInspect(id);
+    expect(info.state.exitCode).toBe(2);
+    expect(evs.filter((e) => e.action === 'die').length).toBe(5);
+    // the manual start resets nothing but the stop flag; a stop ends the policy
+    await mgr.containerRemove(id);
+  });
+
+  it('a healthcheck goes starting → healthy → unhealthy and keeps its output', async () => {
+    const { mgr } = rig;
+    const { id } = await mgr.containerCreate({
+      image: 'busybox:test',
+      cmd: ['sh', '-c', 'sleep 0.5; echo fine > /tmp/ok; exec sleep 1000'],
+      healthcheck: { test: ['CMD-SHELL', 'cat /tmp/ok'], interval: 300, timeout: 2000, retries: 2, startInterval: 200, startPeriod: 5000 },
+      init: true,
+    });
+    await mgr.containerStart(id);
+    expect((await mgr.containerInspect(id)).state.health?.status).toBe('starting');
+    expect((await mgr.containerList())[0]!.status).toMatch(/\(health: starting\)/);
+    await waitUntil(async () => (await mgr.containerInspect(id)).state.health?.status === 'healthy', 10_000);
+    expect((await mgr.containerList())[0]!.status).toMatch(/^Up .* \(healthy\)$/);
+    const ok = (await mgr.containerInspect(id)).state.health!;
+    expect(ok.log.at(-1)!.output.trim()).toBe('fine');
+    await mgr.containerExec(id, { cmd: ['rm', '/tmp/ok'] });
+    await waitUntil(async () => (await mgr.containerInspect(id)).state.health?.status === 'unhealthy', 10_000);
+    const bad = (await mgr.containerInspect(id)).state.health!;
+    expect(bad.failingStreak).toBeGreaterThanOrEqual(2);
+    expect(bad.log.length).toBeLessThanOrEqual(5);
+    expect(bad.log.at(-1)!.exitCode).not.toBe(0);
+    expect(bad.log.at(-1)!.output).toMatch(/can't open/);
+    const changes = rig.events.filter((e) => e.id === id && e.action === 'health_status').map((e) => e.attributes.healthStatus);
+    expect(changes).toEqual(['healthy', 'unhealthy']);
+    // --init: tini is PID 1 and forwards TERM, so the stop is quick
+    const t0 = Date.now();
+    await mgr.containerStop(id);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await mgr.containerRemove(id);
+  });
+
+  it('containers outlive their engine: a new manager adopts them, one that exited meanwhile shows its code', async () => {
+    const first = rig.mgr;
+    const ids: string[] = [];
+    for (const n of ['a', 'b', 'c']) {
+      const { id } = await first.containerCreate({ image: 'busybox:test', name: `keep-${n}`, cmd: ['sh', '-c', `trap 'exit 0' TERM; while true; do echo ${n}; sleep 0.2; done`] });
+      await first.containerStart(id);
+      ids.push(id);
+    }
+    const { id: quitter } = await first.containerCreate({ image: 'busybox:test', name: 'quitter', cmd: ['sh', '-c', 'sleep 1.2; exit 5'] });
+    await first.containerStart(quitter);
+    const pids = await Promise.all(ids.map(async (id) => (await first.containerInspect(id)).state.pid));
+    // the engine goes away without stopping anything (its watchers stop, as after a crash)
+    await first.close();
+    await new Promise((r) => setTimeout(r, 2000));
+    for (const pid of pids) expect(() => process.kill(pid, 0)).not.toThrow();
+    const conmons = findLeaks(rig.root).processes.filter((p) => p.includes('conmon'));
+    expect(conmons.length).toBe(3);
+
+    const second = await rig.newManager();
+    for (const id of ids) {
+      const i = await second.containerInspect(id);
+      expect(i.state.status).toBe('running');
+      expect(pids).toContain(i.state.pid);
+    }
+    const q = await second.containerInspect('quitter');
+    expect(q.state.status).toBe('exited');
+    expect(q.state.exitCode).toBe(5);
+    expect(rig.events.some((e) => e.id === quitter && e.action === 'die' && e.attributes.exitCode === '5')).toBe(true);
+    // still logging after the handover, and stoppable by the new engine
+    const r = await second.containerExec('keep-a', { cmd: ['echo', 'adopted'] });
+    expect(r.stdout.trim()).toBe('adopted');
+    for (const id of ids) await second.containerStop(id, { timeout: 5 });
+    for (const id of ids) expect((await second.containerInspect(id)).state.exitCode).toBe(0);
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+    expect(execFileSync('sh', ['-c', `ps -eo args | grep -c "[c]onmon.*${rig.root}" || true`]).toString().trim()).toBe('0');
+  });
+
+  it('an exit while the engine is down is applied to the restart policy', async () => {
+    const first = rig.mgr;
+    const { id } = await first.containerCreate({
+      image: 'busybox:test',
+      cmd: ['sh', '-c', 'if [ -f /once ]; then exec sleep 1000; fi; touch /once; sleep 0.8; exit 4'],
+      restartPolicy: { name: 'on-failure', maximumRetryCount: 3 },
+    });
+    await first.containerStart(id);
+    await first.close();
+    await new Promise((r) => setTimeout(r, 1500));
+    const second = await rig.newManager();
+    await waitUntil(async () => (await second.containerInspect(id)).state.status === 'running' && (await second.containerInspect(id)).restartCount === 1, 10_000);
+    const i = await second.containerInspect(id);
+    expect(i.state.exitCode).toBe(4);
+    await second.containerRemove(id, { force: true });
+  });
+
+  it('autoRemove removes the container when it exits', async () => {
+    const { mgr } = rig;
+    const { id } = await mgr.containerCreate({ image: 'busybox:test', cmd: ['true'], autoRemove: true });
+    await mgr.containerStart(id);
+    await waitUntil(() => rig.events.some((e) => e.id === id && e.action === 'destroy'), 10_000);
+    expect(await mgr.containerList({ all: true })).toEqual([]);
+  });
+});
