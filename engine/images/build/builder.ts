@@ -58,6 +58,8 @@ function fail(ins: Instruction, msg: string, details?: Record<string, unknown>):
 
 export async function buildImage(core: ImageCore, registries: Registries, opts: BuildOptions, runner: BuildRunner, onProgress?: ProgressFn): Promise<string> {
   const progress = onProgress ?? (() => undefined);
+  const ctxStat = await fs.stat(opts.context).catch(() => undefined);
+  if (!ctxStat?.isDirectory()) throw new EngineError('INVALID', `build context ${opts.context} is not a directory`);
   let text: string;
   if (opts.dockerfileInline !== undefined) text = opts.dockerfileInline;
   else {
