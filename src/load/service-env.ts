@@ -12,6 +12,10 @@ export function resolveServiceEnvironment(ctx: LoadContext, tree: Tree): void {
   if (!isMap(services)) return;
   for (const [name, s] of Object.entries(services)) {
     if (!isMap(s)) continue;
+    // A bare build arg (`- VERSION`) takes its value from the shell / .env, like environment.
+    if (isMap(s.build) && isMap(s.build.args)) {
+      for (const [k, v] of Object.entries(s.build.args)) if (v === null && ctx.vars[k] !== undefined) s.build.args[k] = ctx.vars[k]!;
+    }
     const fromFiles: Record<string, string> = {};
     if (Array.isArray(s.env_file)) {
       s.env_file.forEach((e, i) => {
