@@ -206,7 +206,8 @@ export class WatchApplier {
       if (!fresh && had >= version) return;
       const c = (await this.containers(service)).find((x) => x.id === id);
       if (!c || c.state !== 'running') return;
-      const ledger = [...(this.ledgers.get(service)?.values() ?? [])];
+      // A known container lacks only what came after the version it received; a new one lacks all.
+      const ledger = [...(this.ledgers.get(service)?.values() ?? [])].filter((e) => fresh || e.version > had!);
       const items: SyncItem[] = [];
       if (fresh) items.push(...this.initialItems(service));
       for (const e of ledger) {
