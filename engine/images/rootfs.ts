@@ -62,27 +62,45 @@ export async function unmount(dir: string): Promise<void> {
 }
 
 export class Snapshots {
+  /** One operation at a time per container (a second mount must see the first's result). */
+  private locks = new Map<string, Promise<unknown>>();
+
   constructor(private p: StorePaths) {}
+
+  private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(id) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.locks.set(id, tail);
+    void tail.then(() => {
+      if (this.locks.get(id) === tail) this.locks.delete(id);
+    });
+    return next;
+  }
 
   dirs(containerId: string): OverlayDirs {
     const base = this.p.snapshot(containerId);
     return { upper: path.join(base, 'upper'), work: path.join(base, 'work'), merged: path.join(base, 'merged') };
   }
 
-  async mount(containerId: string, diffIds: string[]): Promise<string> {
+  mount(containerId: string, diffIds: string[]): Promise<string> {
     if (!/^[A-Za-z0-9_.-]+$/.test(containerId)) throw new EngineError('INVALID', `bad container id "${containerId}"`);
-    const d = this.dirs(containerId);
-    if (await isMountPoint(d.merged)) return d.merged;
-    await mountOverlay(this.p, diffIds, d);
-    return d.merged;
+    return this.serial(containerId, async () => {
+      const d = this.dirs(containerId);
+      if (await isMountPoint(d.merged)) return d.merged;
+      await mountOverlay(this.p, diffIds, d);
+      return d.merged;
+    });
   }
 
-  async unmount(containerId: string): Promise<void> {
-    await unmount(this.dirs(containerId).merged);
+  unmount(containerId: string): Promise<void> {
+    return this.serial(containerId, () => unmount(this.dirs(containerId).merged));
   }
 
-  async remove(containerId: string): Promise<void> {
-    await this.unmount(containerId);
-    await removeTree(this.p.snapshot(containerId));
+  remove(containerId: string): Promise<void> {
+    return this.serial(containerId, async () => {
+      await unmount(this.dirs(containerId).merged);
+      await removeTree(this.p.snapshot(containerId));
+    });
   }
 }

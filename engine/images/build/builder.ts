@@ -45,6 +45,8 @@ interface Ctx {
   results: Map<number, StageResult>;
   stages: Stage[];
   globals: Record<string, string | undefined>;
+  /** Layers made by this build, pinned against a concurrent prune until it is registered. */
+  unpins: (() => void)[];
 }
 
 /** Stages (by their args object) in which CMD was set. */
@@ -89,7 +91,17 @@ export async function buildImage(core: ImageCore, registries: Registries, opts: 
     results: new Map(),
     stages: parsed.stages,
     globals: {},
+    unpins: [],
   };
+  try {
+    return await runBuild(c, parsed, opts, progress);
+  } finally {
+    for (const u of c.unpins) u();
+  }
+}
+
+async function runBuild(c: Ctx, parsed: ReturnType<typeof parseDockerfile>, opts: BuildOptions, progress: ProgressFn): Promise<string> {
+  const core = c.core;
   const buildArgs = opts.buildArgs ?? {};
   for (const a of parsed.globalArgs) {
     for (const [k, v] of parseKeyValues(expand(a.args, c.globals, c.escape), true)) c.globals[k] = buildArgs[k] ?? v;
@@ -297,6 +309,7 @@ async function doRun(c: Ctx, st: StageResult, ins: Instruction, args: Record<str
     await releaseStep(rootfs);
     released = true;
     if (!layer) return false;
+    c.unpins.push(c.core.pin([layer.diffId, layer.digest]));
     st.layers.push(layer);
     st.config.rootfs = { type: 'layers', diff_ids: [...st.config.rootfs.diff_ids, layer.diffId] };
     return true;
@@ -388,6 +401,7 @@ async function doCopy(c: Ctx, st: StageResult, ins: Instruction, argText: string
     await releaseStep(rootfs);
     released = true;
     if (!layer) return false;
+    c.unpins.push(c.core.pin([layer.diffId, layer.digest]));
     st.layers.push(layer);
     st.config.rootfs = { type: 'layers', diff_ids: [...st.config.rootfs.diff_ids, layer.diffId] };
     return true;
