@@ -1,0 +1,251 @@
+/**
+ * berth watch on the real engine: one busybox stack brought up by the watch itself, then
+ * edits on the host checked from inside the containers (exec), restarts, sync+exec,
+ * ignore globs and .dockerignore, compose.yaml edits (a new service; a broken file), and a
+ * rebuild rule (a new image, a recreated container).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ContainerSummary, Engine } from '../../engine/api/types.js';
+import type { AppDeps, GlobalOptions } from '../../src/app/context.js';
+import { down } from '../../src/app/down.js';
+import { connectEngine, stopEngine } from '../../src/app/engine.js';
+import { runWatch } from '../../src/app/watch/index.js';
+import { loadProject } from '../../src/load/index.js';
+import { loadOptionsFrom } from '../../src/load/options.js';
+import { nullSink, systemClock } from '../../src/progress/events.js';
+import { BUSYBOX_CHANGES, busyboxTarball } from '../helpers/busybox.js';
+import { assertNoLeaks } from '../helpers/leaks.js';
+import { requireRoot, tempRoot } from '../helpers/root.js';
+
+requireRoot();
+
+const PROJECT = 'wdemo';
+let root: string;
+let dir: string;
+let engine: Engine;
+let deps: AppDeps;
+const g: GlobalOptions = { projectName: PROJECT };
+const out: string[] = [];
+const err: string[] = [];
+let ac: AbortController;
+let watching: Promise<void>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}\nwatch output:\n${out.join('')}\n${err.join('')}`);
+    await sleep(25);
+  }
+}
+
+async function containers(service: string, all = false): Promise<ContainerSummary[]> {
+  return engine.containerList({ all, filters: { label: [`com.docker.compose.project=${PROJECT}`, `com.docker.compose.service=${service}`] } });
+}
+
+async function one(service: string): Promise<ContainerSummary> {
+  return until(`a running ${service} container`, async () => (await containers(service)).find((c) => c.state === 'running'));
+}
+
+async function sh(service: string, script: string): Promise<{ code: number; out: string }> {
+  const c = await one(service);
+  const r = await engine.containerExec(c.id, { cmd: ['sh', '-c', script] });
+  return { code: r.exitCode, out: r.stdout };
+}
+
+function write(rel: string, text: string): void {
+  const p = path.join(dir, rel);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, text);
+}
+
+const COMPOSE = `
+name: ${PROJECT}
+services:
+  web:
+    image: busybox:latest
+    command: ["sleep", "3600"]
+    stop_signal: SIGKILL
+    develop:
+      watch:
+        - path: ./src
+          action: sync
+          target: /app
+          ignore: ["*.tmp"]
+        - path: ./conf
+          action: sync+restart
+          target: /etc/web
+        - path: ./hooks
+          action: sync+exec
+          target: /hooks
+          exec:
+            command: ["sh", "-c", "cat /hooks/h > /tmp/exec-ran"]
+  api:
+    image: busybox:latest
+    build: ./api
+    command: ["sleep", "3600"]
+    stop_signal: SIGKILL
+    develop:
+      watch:
+        - path: ./api
+          action: sync
+          target: /srv
+`;
+
+const WORKER = `
+  worker:
+    image: busybox:latest
+    command: ["sleep", "3600"]
+    stop_signal: SIGKILL
+`;
+
+beforeAll(async () => {
+  root = tempRoot('watch');
+  dir = fs.mkdtempSync(path.join(root, 'proj-'));
+  const env = { ...process.env, BERTH_ROOT: root };
+  write('compose.yaml', COMPOSE);
+  write('src/keep.txt', 'keep');
+  write('conf/web.conf', 'v0');
+  write('hooks/h', 'h0');
+  write('api/.dockerignore', 'secret.env\n');
+  write('api/Dockerfile', 'FROM busybox:latest\n');
+  engine = await connectEngine({ root, env });
+  await engine.imageImport(fs.createReadStream(busyboxTarball()), 'busybox:latest', BUSYBOX_CHANGES);
+  deps = {
+    connect: async () => engine,
+    load: async (gl) => {
+      const r = await loadProject(loadOptionsFrom(gl, env, dir));
+      return { project: r.project, warnings: r.warnings, files: r.files, envFiles: r.envFiles };
+    },
+    sink: nullSink(),
+    clock: systemClock,
+    env,
+    stdout: { write: (t: string) => void out.push(t) },
+    stderr: { write: (t: string) => void err.push(t) },
+    version: '0.0.0-test',
+    onInterrupt: () => () => undefined,
+    color: false,
+    lockDir: path.join(root, 'locks'),
+  } as AppDeps;
+  ac = new AbortController();
+  let ready!: () => void;
+  const isReady = new Promise<void>((r) => (ready = r));
+  watching = runWatch({ deps, g, engine, signal: ac.signal }, { onReady: () => ready() });
+  watching.catch(() => ready());
+  await isReady;
+  await one('web');
+  await one('api');
+}, 120_000);
+
+afterAll(async () => {
+  ac?.abort();
+  await watching?.catch(() => undefined);
+  if (deps) await down(deps, g, { volumes: true, removeOrphans: true }).catch((e) => console.error('down failed', e));
+  for (const img of await engine.imageList().catch(() => [])) await engine.imageRemove(img.id, { force: true }).catch(() => undefined);
+  await stopEngine({ root, env: { ...process.env, BERTH_ROOT: root } });
+  assertNoLeaks(root);
+  fs.rmSync(root, { recursive: true, force: true });
+}, 120_000);
+
+describe('berth watch (real engine)', () => {
+  it('an edit is visible inside the container, and a delete deletes', async () => {
+    const t0 = Date.now();
+    write('src/index.html', 'hello 1');
+    await until('the edit inside web', async () => (await sh('web', 'cat /app/index.html 2>/dev/null')).out === 'hello 1');
+    const visibleMs = Date.now() - t0;
+    write('src/index.html', 'hello 2');
+    await until('the second edit inside web', async () => (await sh('web', 'cat /app/index.html')).out === 'hello 2');
+    expect(out.join('')).toMatch(/web: synced 1 file into wdemo-web-1 in \d+ ms/);
+    fs.rmSync(path.join(dir, 'src/index.html'));
+    await until('the delete inside web', async () => (await sh('web', 'test -e /app/index.html; echo $?')).out.trim() === '1');
+    expect(visibleMs).toBeLessThan(5000);
+  });
+
+  it('a new folder with files arrives whole; a renamed file moves', async () => {
+    write('src/d/a.txt', 'a');
+    write('src/d/e/b.txt', 'b');
+    await until('the folder inside web', async () => (await sh('web', 'cat /app/d/a.txt /app/d/e/b.txt')).out === 'ab');
+    fs.renameSync(path.join(dir, 'src/d/a.txt'), path.join(dir, 'src/d/c.txt'));
+    await until('the rename inside web', async () => (await sh('web', 'test -e /app/d/a.txt || cat /app/d/c.txt')).out === 'a');
+  });
+
+  it('honours ignore globs and the build context .dockerignore', async () => {
+    write('src/skip.tmp', 'no');
+    write('api/secret.env', 'no');
+    write('src/marker.txt', 'yes');
+    write('api/marker.txt', 'yes');
+    await until('the markers', async () => (await sh('web', 'cat /app/marker.txt')).out === 'yes' && (await sh('api', 'cat /srv/marker.txt')).out === 'yes');
+    await sleep(300);
+    expect((await sh('web', 'test -e /app/skip.tmp; echo $?')).out.trim()).toBe('1');
+    expect((await sh('api', 'test -e /srv/secret.env; echo $?')).out.trim()).toBe('1');
+  });
+
+  it('sync+restart syncs, then restarts the container', async () => {
+    const before = await engine.containerInspect((await one('web')).id);
+    write('conf/web.conf', 'v1');
+    await until('the restart', async () => {
+      const now = await engine.containerInspect(before.id);
+      return now.state.running && now.state.startedAt !== before.state.startedAt;
+    });
+    expect((await sh('web', 'cat /etc/web/web.conf')).out).toBe('v1');
+    expect(out.join('')).toMatch(/web: restarted wdemo-web-1/);
+  });
+
+  it('sync+exec runs its command after the sync', async () => {
+    write('hooks/h', 'ran-1');
+    await until('the exec result', async () => (await sh('web', 'cat /tmp/exec-ran 2>/dev/null')).out === 'ran-1');
+  });
+
+  it('an edit made while the container restarts still arrives', async () => {
+    const c = await one('web');
+    const restarting = engine.containerRestart(c.id);
+    write('src/during-restart.txt', 'made while restarting');
+    await restarting;
+    await until('the edit after the restart', async () => (await sh('web', 'cat /app/during-restart.txt 2>/dev/null')).out === 'made while restarting');
+  });
+
+  it('an edit made while the container is stopped arrives when it starts again', async () => {
+    const c = await one('web');
+    await engine.containerStop(c.id, { timeout: 0 });
+    write('src/while-stopped.txt', 'made while stopped');
+    await until('the watch to notice', async () => out.join('').includes('none running') || undefined);
+    await engine.containerStart(c.id);
+    await until('the catch-up', async () => (await sh('web', 'cat /app/while-stopped.txt 2>/dev/null')).out === 'made while stopped');
+    // only what it missed: one file
+    expect(out.join('')).toMatch(/web: caught up 1 file into wdemo-web-1/);
+  });
+
+  it('a service added to compose.yaml starts without touching the others', async () => {
+    const ids = { web: (await one('web')).id, api: (await one('api')).id };
+    write('compose.yaml', COMPOSE + WORKER);
+    await one('worker');
+    expect((await one('web')).id).toBe(ids.web);
+    expect((await one('api')).id).toBe(ids.api);
+    expect(out.join('')).toMatch(/compose\.yaml changed: reloaded \(added worker\)/);
+  });
+
+  it('an invalid edit prints the error and keeps the stack running', async () => {
+    const ids = { web: (await one('web')).id, worker: (await one('worker')).id };
+    const errBefore = err.length;
+    write('compose.yaml', COMPOSE + WORKER + '  broken: [\n');
+    await until('the error', async () => err.length > errBefore);
+    expect(err.slice(errBefore).join('')).toMatch(/compose\.yaml:\d+/);
+    await sleep(500);
+    expect((await one('web')).id).toBe(ids.web);
+    expect((await one('worker')).id).toBe(ids.worker);
+    // still watching
+    write('src/after-error.txt', 'ok');
+    await until('an edit after the error', async () => (await sh('web', 'cat /app/after-error.txt 2>/dev/null')).out === 'ok');
+    write('compose.yaml', COMPOSE + WORKER);
+  });
+});
