@@ -161,4 +161,23 @@ describe('image archives', () => {
     expect(fs.readdirSync(m).length).toBe(149);
     await A.store.removeRootfs('arch2');
   });
+
+  it('saves several images sharing layers with each blob once, and refuses archive paths leaving the archive', async () => {
+    await A.store.tag('localhost/umoci/bb:1', 'localhost/umoci/bb:again');
+    const out = path.join(work, 'two.tar');
+    await pipeline(await A.store.save(['localhost/umoci/bb:1', 'localhost/umoci/bb:again', 'plain:1']), fs.createWriteStream(out));
+    const names = sh('tar', ['-tf', out]).trim().split('\n');
+    expect(new Set(names).size).toBe(names.length);
+    const man = JSON.parse(sh('tar', ['-xOf', out, 'manifest.json'])) as { RepoTags: string[] }[];
+    expect(man.map((m) => m.RepoTags.sort())).toEqual([['localhost/umoci/bb:1', 'localhost/umoci/bb:again'], ['plain:1']]);
+    const index = JSON.parse(sh('tar', ['-xOf', out, 'index.json'])) as { manifests: { annotations?: Record<string, string> }[] };
+    expect(index.manifests.map((m) => m.annotations?.['io.containerd.image.name']).sort()).toEqual([
+      'docker.io/library/plain:1',
+      'localhost/umoci/bb:1',
+      'localhost/umoci/bb:again',
+    ]);
+    const evil = await tarBuffer([{ name: 'manifest.json', content: JSON.stringify([{ Config: 'c.json', RepoTags: ['evil:1'], Layers: ['../../../../etc/passwd'] }]) }, { name: 'c.json', content: '{}' }]);
+    await expect(A.store.load(bufStream(evil))).rejects.toThrow(/outside/);
+    expect(await A.store.find('evil:1')).toBeUndefined();
+  });
 });
