@@ -98,6 +98,22 @@ export class Kernel {
     }
   }
 
+  /** Whether any process lives in the named netns (compares nsfs inode numbers over /proc). */
+  async netnsHasProcesses(name: string): Promise<boolean> {
+    let ino: number;
+    try {
+      ino = (await fs.stat(`${NETNS_DIR}/${name}`)).ino;
+    } catch {
+      return false;
+    }
+    const want = `net:[${ino}]`;
+    for (const pid of await fs.readdir('/proc').catch(() => [] as string[])) {
+      if (!/^\d+$/.test(pid)) continue;
+      if ((await fs.readlink(`/proc/${pid}/ns/net`).catch(() => '')) === want) return true;
+    }
+    return false;
+  }
+
   async netnsExists(name: string): Promise<boolean> {
     return (await this.netnsList()).includes(name);
   }

@@ -18,6 +18,7 @@ import {
   type NetworkCreateRequest,
   type NetworkInspect,
   type PortBinding,
+  type PublishedPort,
 } from '../api/types.js';
 import type { EngineContext, NetworkManager, Sandbox, SandboxRequest } from '../common/contracts.js';
 import { newId } from '../common/naming.js';
@@ -29,8 +30,8 @@ import { chainNames, Firewall } from './firewall.js';
 import { allocateAddress, DEFAULT_POOL, macFor, planNetworkIpam, prefixLen } from './ipam.js';
 import { type Exec, Kernel, NETNS_DIR, readSysctl, writeSysctl } from './kernel.js';
 import { Lock } from './lock.js';
-import { assignPorts, type BerthHolder, findConflict, hostListeners } from './ports.js';
-import { type EndpointRecord, type NetworkRecord, NetworkStore, type SandboxRecord } from './store.js';
+import { assignPorts, type BerthHolder, findConflict, type HostListener, hostListeners } from './ports.js';
+import { type EndpointRecord, isActive, type NetworkRecord, NetworkStore, type SandboxRecord } from './store.js';
 import fs from 'node:fs/promises';
 
 export const DEFAULT_NETWORK = 'bridge';
@@ -140,8 +141,9 @@ export class BridgeNetworkManager implements NetworkManager {
   private async syncFirewallAndDns(networks?: NetworkRecord[], sandboxes?: SandboxRecord[], assertJumps = false): Promise<void> {
     const nets = networks ?? (await this.store.networks());
     const sbs = sandboxes ?? (await this.store.sandboxes());
-    await this.firewall.sync(nets, sbs, assertJumps);
-    this.dns.setIndex(new NameIndex(nets, sbs));
+    const live = sbs.filter(isActive);
+    await this.firewall.sync(nets, live, assertJumps);
+    this.dns.setIndex(new NameIndex(nets, live));
     await this.dns.listenOn(nets.map((n) => n.ipam.gateway));
   }
 
@@ -304,7 +306,43 @@ export class BridgeNetworkManager implements NetworkManager {
   // ------------------------------------------------------------ ports
 
   private berthHolders(sandboxes: SandboxRecord[], except: string): BerthHolder[] {
-    return sandboxes.filter((s) => s.containerId !== except).flatMap((s) => s.ports.map((port) => ({ containerId: s.containerId, name: s.name, port })));
+    return sandboxes.filter((s) => s.containerId !== except && isActive(s)).flatMap((s) => s.ports.map((port) => ({ containerId: s.containerId, name: s.name, port })));
+  }
+
+  /**
+   * findConflict, except that a berth holder whose netns runs no process any more (a stopped
+   * container whose runtime did not call deactivateSandbox, e.g. the old container during a
+   * recreate) is deactivated instead of blocking the port. Mutates `sandboxes` records.
+   */
+  private async conflicts(wanted: PortBinding[], sandboxes: SandboxRecord[], except: string, listeners: HostListener[]): Promise<void> {
+    for (;;) {
+      try {
+        findConflict(wanted, this.berthHolders(sandboxes, except), listeners);
+        return;
+      } catch (e) {
+        const holderId = e instanceof EngineError ? (e.details?.containerId as string | undefined) : undefined;
+        const holder = holderId ? sandboxes.find((s) => s.containerId === holderId) : undefined;
+        if (!holder || (await this.kernel.netnsHasProcesses(holder.netns))) throw e;
+        holder.active = false;
+        await this.store.saveSandbox(holder);
+        this.ctx.log(`network: ${holder.name} runs no process; its published ports are released`);
+      }
+    }
+  }
+
+  /**
+   * For a stopped container: keeps its netns and addresses (a restart gets them back) but
+   * takes its names out of DNS and its published ports out of the firewall and the port
+   * claims. The next setupSandbox re-activates it. An addition beyond the contract.
+   */
+  async deactivateSandbox(containerId: string): Promise<void> {
+    await this.lock.run(async () => {
+      const rec = await this.store.sandbox(containerId);
+      if (!rec || !isActive(rec)) return;
+      rec.active = false;
+      await this.store.saveSandbox(rec);
+      await this.syncFirewallAndDns();
+    });
   }
 
   private get dnatChain(): string {
@@ -328,7 +366,11 @@ export class BridgeNetworkManager implements NetworkManager {
     // ports this container already publishes are its own (a restart), not a conflict
     const wanted = ports.filter((p) => !own?.ports.some((o) => o.protocol === p.protocol && o.hostPort === p.hostPort && o.containerPort === p.containerPort));
     await this.checkHostIps(wanted);
-    findConflict(wanted, this.berthHolders(sandboxes, containerId), await hostListeners(this.exec, this.dnatChain));
+    await this.lock.run(async () => {
+      const fresh = await this.store.sandboxes();
+      await this.conflicts(wanted, fresh, containerId, await hostListeners(this.exec, this.dnatChain));
+      await this.syncFirewallAndDns(undefined, fresh);
+    });
   }
 
   // ------------------------------------------------------------ sandboxes
@@ -346,13 +388,23 @@ export class BridgeNetworkManager implements NetworkManager {
       const others = sandboxes.filter((s) => s.containerId !== req.containerId);
       const nets = [];
       for (const spec of specs) nets.push(await this.get(spec.network, networks));
-      // ports: keep what this sandbox already had (random ports stay the same across restarts)
-      const keep = (prev?.ports ?? []).filter((o) => req.ports.some((p) => samePort(p, o)));
+      // ports: keep what this sandbox already had (random ports stay the same across
+      // restarts) unless someone took them while it was stopped
+      await this.checkHostIps(req.ports);
+      const listeners = req.ports.length ? await hostListeners(this.exec, this.dnatChain) : [];
+      const keep: PublishedPort[] = [];
+      for (const o of prev?.ports ?? []) {
+        if (!req.ports.some((p) => samePort(p, o))) continue;
+        try {
+          await this.conflicts([o], others, req.containerId, listeners);
+          keep.push(o);
+        } catch {
+          // taken meanwhile: handled below like a new request
+        }
+      }
       const fresh = req.ports.filter((p) => !keep.some((o) => samePort(p, o)));
+      await this.conflicts(fresh, others, req.containerId, listeners);
       const holders = this.berthHolders(others, req.containerId);
-      await this.checkHostIps(fresh);
-      const listeners = fresh.length ? await hostListeners(this.exec, this.dnatChain) : [];
-      findConflict(fresh, holders, listeners);
       const ports = [...keep, ...assignPorts(fresh, [...holders, ...keep.map((port) => ({ containerId: req.containerId, name: req.name, port }))], listeners)];
       const rec: SandboxRecord = {
         containerId: req.containerId,
@@ -360,6 +412,7 @@ export class BridgeNetworkManager implements NetworkManager {
         hostname: req.hostname,
         netns: this.netnsName(req.containerId),
         isolated: false,
+        active: true,
         endpoints: [],
         ports,
         dns: req.dns,

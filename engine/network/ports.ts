@@ -93,6 +93,7 @@ export function findConflict(wanted: PortBinding[], berth: BerthHolder[], host: 
         port: w.hostPort,
         protocol: w.protocol,
         container: b.name,
+        containerId: b.containerId,
       });
     }
     const h = host.find((l) => l.protocol === w.protocol && w.hostPort! >= l.port && w.hostPort! <= (l.portEnd ?? l.port) && addressesClash(l.address, w.hostIp));

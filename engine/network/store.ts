@@ -46,10 +46,19 @@ export interface SandboxRecord {
   /** In attach order; the first non-internal one carries the default route and the published ports. */
   endpoints: EndpointRecord[];
   ports: PublishedPort[];
+  /**
+   * false while the container is stopped (deactivateSandbox): the netns and addresses stay,
+   * but its names leave DNS and its published ports are neither forwarded nor claimed.
+   */
+  active?: boolean;
   dns?: string[];
   dnsSearch?: string[];
   dnsOptions?: string[];
   extraHosts?: string[];
+}
+
+export function isActive(s: SandboxRecord): boolean {
+  return s.active !== false;
 }
 
 export class NetworkStore {

@@ -150,10 +150,40 @@ describe('published ports', () => {
     }
   });
 
+  it('a stopped container releases its published ports and DNS name but keeps its address; a restart takes them back', async () => {
+    await mgr.create({ name: 's' });
+    const p = await freePort();
+    const oldId = newId();
+    const req = { containerId: oldId, name: 'old', hostname: 'old', endpoints: [{ network: 's' }], ports: [{ containerPort: 80, protocol: 'tcp' as const, hostPort: p }] };
+    const old = await mgr.setupSandbox(req);
+    const asker = await mgr.setupSandbox({ containerId: newId(), name: 'asker', hostname: 'asker', endpoints: [{ network: 's' }], ports: [] });
+    const gw = old.endpoints.s!.gateway;
+    const { nsLookup } = await import('../../engine/network/testkit.js');
+    expect(await nsLookup(nsName(asker.netnsPath), 'old', gw)).toEqual([old.endpoints.s!.ipAddress]);
+
+    await mgr.deactivateSandbox(oldId);
+    expect(await nsLookup(nsName(asker.netnsPath), 'old', gw)).toEqual([]);
+    await mgr.checkPorts(newId(), [{ containerPort: 80, protocol: 'tcp', hostPort: p }]);
+    const again = await mgr.setupSandbox(req);
+    expect(again.endpoints.s!.ipAddress).toBe(old.endpoints.s!.ipAddress);
+    expect(await nsLookup(nsName(asker.netnsPath), 'old', gw)).toEqual([old.endpoints.s!.ipAddress]);
+
+    // recreate without deactivate: the old container's netns runs nothing, so a new
+    // container may take the port (Compose stops the old one before starting the new one)
+    const fresh = await web('new', 's', 'hello-new', [{ containerPort: 80, protocol: 'tcp', hostPort: p }]);
+    expect(fresh.sb.ports[0]!.hostPort).toBe(p);
+    expect(await httpGet(`http://127.0.0.1:${p}/`)).toContain('hello-new');
+    // ...and the old one cannot take it back while the new one runs
+    await expect(mgr.setupSandbox(req)).rejects.toMatchObject({ code: 'PORT_IN_USE', message: expect.stringContaining('new') });
+  });
+
   it('a port conflict fails before anything is set up and names the holder: a berth sandbox or a host process', async () => {
     await mgr.create({ name: 'c' });
     const p = await freePort();
-    await mgr.setupSandbox({ containerId: newId(), name: 'holder', hostname: 'holder', endpoints: [{ network: 'c' }], ports: [{ containerPort: 80, protocol: 'tcp', hostPort: p }] });
+    const holder = await mgr.setupSandbox({ containerId: newId(), name: 'holder', hostname: 'holder', endpoints: [{ network: 'c' }], ports: [{ containerPort: 80, protocol: 'tcp', hostPort: p }] });
+    // a running container: a process lives in its netns
+    bg.push(nsBackground(nsName(holder.netnsPath), ['busybox', 'sleep', '600']));
+    await new Promise((r) => setTimeout(r, 200));
     const late = newId();
     await expect(mgr.checkPorts(late, [{ containerPort: 8080, protocol: 'tcp', hostPort: p }])).rejects.toMatchObject({ code: 'PORT_IN_USE', message: expect.stringContaining('holder') });
     await expect(
