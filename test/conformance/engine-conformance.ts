@@ -233,9 +233,13 @@ export function engineConformance(label: string, make: () => Promise<Engine>, op
       expect((await engine.networkList({ filters: { label: [`${LBL}=${run}`, 'com.example.n=v'] } })).map((n) => n.name)).toEqual([net]);
       await expectCode(engine.networkCreate({ name: net, labels: { [LBL]: run } }), 'CONFLICT');
       const c = await engine.containerCreate({ ...base('netc', ['sleep', '1000']), network: { mode: 'bridge', endpoints: [{ network: net, aliases: ['db'] }] } });
+      // Endpoints exist once the container runs (Docker makes them at start too).
+      await engine.containerStart(c.id);
       const cins = await engine.containerInspect(c.id);
       expect(Object.keys(cins.networks)).toContain(net);
       expect(cins.networks[net]?.aliases).toContain('db');
+      expect(cins.networks[net]?.ipAddress).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      expect(Object.keys((await engine.networkInspect(net)).containers)).toContain(c.id);
       await expectCode(engine.networkRemove(net), 'IN_USE');
       await engine.containerRemove(c.id, { force: true });
       await engine.networkRemove(net);
