@@ -12,6 +12,7 @@ import { assertNoLeaks } from '../helpers/leaks.js';
 import { requireRoot } from '../helpers/root.js';
 import { bufStream, fileStream, makeStore, rmRoot, tarBuffer } from './images-helpers.js';
 import { Readable } from 'node:stream';
+import zlib from 'node:zlib';
 import { EventBus } from '../../engine/common/events.js';
 import { naming } from '../../engine/common/naming.js';
 import { createImageStore } from '../../engine/images/index.js';
@@ -50,6 +51,15 @@ describe('image store', () => {
     const tarDigest = 'sha256:' + execFileSync('sha256sum', [busyboxTarball()]).toString().split(' ')[0];
     expect(img.rootfs.diff_ids[0]).toBe(tarDigest);
     expect(events).toContain('import busybox:latest');
+  });
+
+  it('imports a gzip tarball as the same layer', async () => {
+    const gz = zlib.gzipSync(fs.readFileSync(busyboxTarball()));
+    const gid = await store.import(bufStream(gz), 'gz:1', BUSYBOX_CHANGES);
+    expect((await store.inspect(gid)).rootfs.diff_ids).toEqual((await store.inspect(id)).rootfs.diff_ids);
+    await store.remove('gz:1', {}, new Set());
+    // the shared layer stays for the first image
+    expect(fs.existsSync(path.join(root, 'images/layers', (await store.inspect(id)).rootfs.diff_ids[0]!.slice(7, 23), 'diff/bin/busybox'))).toBe(true);
   });
 
   it('finds by every spelling and tags', async () => {
