@@ -39,6 +39,7 @@ WORKDIR $APP_HOME
 COPY --from=build /src/out.txt ./
 COPY --chown=65534:65534 extra.tar.gz /opt/
 ADD extra.tar.gz /opt/unpacked/
+COPY README.md /etc
 COPY *.md /docs/
 EXPOSE 8080/tcp
 USER nobody
@@ -104,6 +105,9 @@ describe('image build', () => {
     expect([tgz.uid, tgz.gid]).toEqual([65534, 65534]);
     expect(fs.readFileSync(path.join(m, 'opt/unpacked/inside.txt'), 'utf8')).toBe('inside\n');
     expect(fs.readdirSync(path.join(m, 'docs')).sort()).toEqual(['NOTES.md', 'README.md']);
+    // an existing directory as destination receives the file
+    expect(fs.readFileSync(path.join(m, 'etc/README.md'), 'utf8')).toBe('readme\n');
+    expect(fs.existsSync(path.join(m, 'etc/passwd'))).toBe(true);
     expect(fs.existsSync(path.join(m, 'bin/busybox'))).toBe(true);
     // the final stage does not carry the build stage's files
     expect(fs.existsSync(path.join(m, 'src'))).toBe(false);

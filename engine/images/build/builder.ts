@@ -250,7 +250,7 @@ async function runInstruction(c: Ctx, st: StageResult, ins: Instruction, args: R
   const now = new Date().toISOString();
   let layerAdded = false;
   if (ins.cmd === 'RUN') layerAdded = await doRun(c, next, ins, args, id);
-  else if (ins.cmd === 'COPY' || ins.cmd === 'ADD') layerAdded = await doCopy(c, next, ins, argText);
+  else if (ins.cmd === 'COPY' || ins.cmd === 'ADD') layerAdded = await doCopy(c, next, ins, argText, args);
   else {
     try {
       applyConfigInstruction(next.config.config, ins.cmd, argText);
@@ -337,7 +337,7 @@ async function copyInputsDigest(c: Ctx, ins: Instruction, argText: string): Prom
   return (await c.context.hashSources(local)) + sources.filter((s) => /^https?:\/\//.test(s)).join(' ');
 }
 
-async function doCopy(c: Ctx, st: StageResult, ins: Instruction, argText: string): Promise<boolean> {
+async function doCopy(c: Ctx, st: StageResult, ins: Instruction, argText: string, args: Record<string, string | undefined>): Promise<boolean> {
   const { sources, dest: rawDest } = splitSources(ins, argText);
   const cfg = st.config.config!;
   const wd = cfg.WorkingDir || '/';
@@ -346,7 +346,7 @@ async function doCopy(c: Ctx, st: StageResult, ins: Instruction, argText: string
   let from: Awaited<ReturnType<typeof mountStep>> | undefined;
   let released = false;
   try {
-    const owner = await resolveChown(rootfs.merged, ins.flags.chown ? expand(ins.flags.chown, {}, c.escape) : undefined).catch((e: Error) => fail(ins, e.message));
+    const owner = await resolveChown(rootfs.merged, ins.flags.chown ? expand(ins.flags.chown, scopeVars(st, args), c.escape) : undefined).catch((e: Error) => fail(ins, e.message));
     const chmod = ins.flags.chmod ? parseInt(ins.flags.chmod, 8) : undefined;
     if (chmod !== undefined && Number.isNaN(chmod)) fail(ins, `bad --chmod ${ins.flags.chmod}`);
     const o = { owner, chmod };
@@ -379,7 +379,9 @@ async function doCopy(c: Ctx, st: StageResult, ins: Instruction, argText: string
         for (const m of matched) items.push({ host: path.join(c.opts.context, m.rel), name: path.posix.basename(m.rel), isDir: m.type === 'dir' });
       }
     }
-    const destIsDir = dest.endsWith('/') || items.length > 1 || sources.length > 1;
+    // an existing directory at the destination receives the sources, as in Docker
+    const destStat = await fs.stat(await resolveScoped(rootfs.merged, dest)).catch(() => undefined);
+    const destIsDir = dest.endsWith('/') || items.length > 1 || sources.length > 1 || !!destStat?.isDirectory();
     for (const it of items) {
       if (it.isDir) {
         // a directory source copies its contents, honouring .dockerignore for context sources
