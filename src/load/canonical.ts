@@ -15,7 +15,9 @@ export function canonicalizeTree(ctx: LoadContext, tree: Tree): void {
   if (isMap(services)) {
     for (const [name, svc] of Object.entries(services)) {
       if (svc === null) {
-        services[name] = {};
+        const empty = {};
+        ctx.src.setSelf(empty, ctx.src.key(services, name));
+        services[name] = empty;
         continue;
       }
       if (isMap(svc)) canonicalService(ctx, svc, ['services', name]);

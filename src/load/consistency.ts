@@ -39,6 +39,10 @@ export function checkConsistency(ctx: LoadContext, project: Project, allServices
     }
     (s.volumes ?? []).forEach((v, i) => {
       if (!isMap(v)) return;
+      if (typeof v.target !== 'string' || v.target === '') {
+        ctx.diag.error('invalid-value', `volumes[${i}] of service "${name}" has no target (the path inside the container)`, at(s, base, 'volumes', i));
+      }
+      if (v.type === 'bind' && !v.source) ctx.diag.error('invalid-value', `volumes[${i}] of service "${name}" is a bind mount without a source`, at(s, base, 'volumes', i));
       if (v.type === 'volume' && v.source && (!project.volumes || !(v.source in project.volumes))) {
         ctx.diag.error('undefined-reference', `service "${name}" refers to undefined volume "${v.source}"`, {
           ...at(s, base, 'volumes', i),

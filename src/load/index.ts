@@ -80,8 +80,14 @@ export async function loadProject(opts: LoadOptions, io: LoadIO = nodeIO): Promi
   if (opts.profiles) state.profileFlags = opts.profiles;
   state.explicitServices = opts.services ?? [];
   state.resolvePaths = opts.resolvePaths !== false;
-  runPasses(state, TREE_PASSES);
-  runPasses(state, PROJECT_PASSES);
+  try {
+    runPasses(state, TREE_PASSES);
+    runPasses(state, PROJECT_PASSES);
+  } catch (e) {
+    // A pass that trips over a shape already reported as wrong is a consequence of the
+    // user's mistake, not a bug: report the mistakes. With nothing reported, it is a bug.
+    if (diag.errors.length === 0) throw e;
+  }
   if (diag.errors.length > 0) throw new DiagnosticError(inDocumentOrder(diag.errors));
 
   const variables: VariableInfo[] = [...ctx.variables.values()].sort((a, b) => a.name.localeCompare(b.name)).map((v) => ({ ...v }));

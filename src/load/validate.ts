@@ -18,7 +18,8 @@ export type SchemaValidator = (doc: unknown) => SchemaIssue[];
 export function validateTree(ctx: LoadContext, tree: Tree, validator: SchemaValidator | undefined): boolean {
   if (!validator) return true;
   // Without interpolation, a value still holding "${X}" cannot be judged yet.
-  const issues = validator(tree).filter((i) => ctx.interpolate || !holdsVariable(tree, i.path));
+  // A value tagged !reset is not a value: it only removes what a file before set.
+  const issues = validator(tree).filter((i) => (ctx.interpolate || !holdsVariable(tree, i.path)) && !underReset(ctx, tree, i.path));
   for (const i of issues) {
     const at: { loc?: ReturnType<LoadContext['src']['locate']>; path: Path; hint?: string } = { loc: ctx.src.locate(tree, i.path), path: i.path };
     if (i.hint) at.hint = i.hint;
@@ -31,4 +32,14 @@ function holdsVariable(tree: Tree, path: Path): boolean {
   let v: unknown = tree;
   for (const k of path) v = typeof v === 'object' && v !== null ? (v as Record<string | number, unknown>)[k] : undefined;
   return typeof v === 'string' && v.includes('$');
+}
+
+function underReset(ctx: LoadContext, tree: Tree, path: Path): boolean {
+  let v: unknown = tree;
+  for (const k of path) {
+    if (typeof v !== 'object' || v === null) return false;
+    if (ctx.src.tag(v, k) === 'reset') return true;
+    v = (v as Record<string | number, unknown>)[k];
+  }
+  return false;
 }

@@ -10,8 +10,9 @@ export interface ServiceDependency {
 /** serviceDependencies lists the other services `s` needs started first, and why (one entry per service). */
 export function serviceDependencies(s: Service): ServiceDependency[] {
   const out: ServiceDependency[] = [];
-  for (const l of s.links ?? []) out.push({ service: l.split(':')[0]!, kind: 'links' });
-  for (const v of s.volumes_from ?? []) {
+  const strings = (xs: unknown): string[] => (Array.isArray(xs) ? xs.filter((x): x is string => typeof x === 'string') : []);
+  for (const l of strings(s.links)) out.push({ service: l.split(':')[0]!, kind: 'links' });
+  for (const v of strings(s.volumes_from)) {
     if (v.startsWith('container:')) continue;
     const name = v.startsWith('service:') ? v.slice(8) : v;
     out.push({ service: name.split(':')[0]!, kind: 'volumes_from' });
@@ -22,7 +23,7 @@ export function serviceDependencies(s: Service): ServiceDependency[] {
   }
   // depends_on last: the loader copies the other kinds into depends_on, and a message
   // should name the attribute the user wrote.
-  for (const d of Object.keys(s.depends_on ?? {})) out.push({ service: d, kind: 'depends_on' });
+  if (s.depends_on && typeof s.depends_on === 'object' && !Array.isArray(s.depends_on)) for (const d of Object.keys(s.depends_on)) out.push({ service: d, kind: 'depends_on' });
   const seen = new Set<string>();
   return out.filter((d) => !seen.has(d.service) && !!seen.add(d.service));
 }
