@@ -2,8 +2,8 @@
  * Pass "merge": folds the canonical trees of several files (or a service into the one it
  * extends) into one, by the Compose Specification's rules. The generic rule is: mappings
  * merge deeply, sequences append, scalars are replaced. The exceptions are the table below,
- * read top to bottom, first match wins. `!reset` on a value removes the key; `!override`
- * replaces it without merging.
+ * read top to bottom, first match wins; `x-` extensions are replaced whole. `!reset` on a
+ * value removes the key; `!override` replaces it without merging.
  */
 import { isMap, isObj, type LoadContext, type Loc, type Path, type Tree } from './context.js';
 import { matches, pattern, type Pattern } from './pattern.js';
@@ -84,7 +84,8 @@ function mergeValue(ctx: LoadContext, base: unknown, over: unknown, path: Path):
         delete out[k];
         continue;
       }
-      if (tag === 'override' || !(k in out) || rule?.kind === 'shallow') out[k] = v;
+      // x- extensions are the user's own data: a later file replaces them whole (as Compose).
+      if (tag === 'override' || !(k in out) || rule?.kind === 'shallow' || k.startsWith('x-')) out[k] = v;
       else if (v === null && isMap(out[k]) && path.length === 3 && path[2] === 'networks') continue; // `net:` adds nothing
       else out[k] = mergeValue(ctx, out[k], v, [...path, k]);
       const loc = ctx.src.key(over, k);
