@@ -18,6 +18,7 @@ import type { CompiledRule } from './rules.js';
 export const LABEL_PROJECT = 'com.docker.compose.project';
 export const LABEL_SERVICE = 'com.docker.compose.service';
 export const LABEL_ONEOFF = 'com.docker.compose.oneoff';
+const CACHE_MS = 2000;
 
 export interface ApplyHooks {
   print(line: string): void;
@@ -61,6 +62,10 @@ export class WatchApplier {
   private versions = new Map<string, number>();
   /** container id → ledger version it has fully received */
   private received = new Map<string, number>();
+  /** Running containers per service, so a sync costs one engine call, not two. Dropped on
+   *  any container event of the service, on a failed sync, and after CACHE_MS anyway (an
+   *  event that slipped by cannot keep it wrong for long). */
+  private running = new Map<string, { at: number; list: Promise<ContainerSummary[]> }>();
   private readonly now: () => number;
 
   constructor(
@@ -102,6 +107,22 @@ export class WatchApplier {
     return list.filter((c) => c.labels[LABEL_ONEOFF] !== 'True').sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
   }
 
+  /** Forgets the cached containers of a service (or of all). */
+  invalidate(service?: string): void {
+    if (service === undefined) this.running.clear();
+    else this.running.delete(service);
+  }
+
+  private runningContainers(service: string): Promise<ContainerSummary[]> {
+    const hit = this.running.get(service);
+    if (hit && this.now() - hit.at < CACHE_MS) return hit.list;
+    const list = this.containers(service).then((l) => l.filter((c) => c.state === 'running'));
+    const entry = { at: this.now(), list };
+    this.running.set(service, entry);
+    list.catch(() => this.running.get(service) === entry && this.running.delete(service));
+    return list;
+  }
+
   /** The containers that exist now already hold the host's state as far as the ledger goes. */
   async adopt(services: string[]): Promise<void> {
     for (const s of services) for (const c of await this.containers(s, true)) this.received.set(c.id, this.versions.get(s) ?? 0);
@@ -127,6 +148,7 @@ export class WatchApplier {
     const ledger = this.ledgers.get(plan.service);
     if (ledger && context) for (const [k, e] of ledger) if (e.hostPath === context || e.hostPath.startsWith(context + path.sep)) ledger.delete(k);
     await this.hooks.rebuild(plan.service);
+    this.invalidate(plan.service);
     this.hooks.print(`${plan.service}: rebuilt and recreated in ${Math.round(this.now() - t0)} ms`);
   }
 
@@ -142,12 +164,21 @@ export class WatchApplier {
   private async sync(service: string, items: SyncItem[], firstEventAt?: number): Promise<void> {
     const version = this.record(service, items);
     const ops = settleOps(items);
-    const containers = (await this.containers(service)).filter((c) => c.state === 'running');
-    if (!containers.length) {
-      this.hooks.print(`${service}: ${plural(ops.length, 'change')} kept for when a container runs (none running)`);
-      return;
+    let containers = await this.runningContainers(service);
+    for (let attempt = 0; ; attempt++) {
+      if (!containers.length) {
+        this.hooks.print(`${service}: ${plural(ops.length, 'change')} kept for when a container runs (none running)`);
+        return;
+      }
+      const results = await Promise.allSettled(containers.map((c) => this.syncInto(service, c, ops, version, firstEventAt)));
+      const failed = containers.filter((_, i) => results[i]!.status === 'rejected');
+      if (!failed.length) return;
+      this.invalidate(service);
+      if (attempt > 0) throw (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+      // The cached list may be stale (a container went away): retry with the engine's list.
+      const fresh = await this.runningContainers(service);
+      containers = fresh.filter((c) => failed.some((f) => f.id === c.id) || !containers.some((o) => o.id === c.id));
     }
-    await Promise.all(containers.map((c) => this.syncInto(service, c, ops, version, firstEventAt)));
   }
 
   private async syncInto(service: string, c: ContainerSummary, ops: SyncOp[], version: number, firstEventAt?: number, what = 'synced'): Promise<void> {
@@ -170,6 +201,7 @@ export class WatchApplier {
   }
 
   private async restart(service: string): Promise<void> {
+    this.invalidate(service);
     for (const c of await this.containers(service, true)) {
       const t0 = this.now();
       await this.engine.containerRestart(c.id);
@@ -181,7 +213,7 @@ export class WatchApplier {
     const rule = this.project.services[service]?.develop?.watch?.[ruleIndex];
     const x = rule?.exec;
     if (!x?.command?.length) return;
-    for (const c of (await this.containers(service)).filter((c) => c.state === 'running')) {
+    for (const c of await this.runningContainers(service)) {
       const env = Object.entries(x.environment ?? {}).map(([k, v]) => `${k}=${v ?? ''}`);
       const res = await this.engine.containerExec(
         c.id,
@@ -204,7 +236,8 @@ export class WatchApplier {
       const had = this.received.get(id);
       const fresh = had === undefined;
       if (!fresh && had >= version) return;
-      const c = (await this.containers(service)).find((x) => x.id === id);
+      this.invalidate(service);
+      const c = (await this.runningContainers(service)).find((x) => x.id === id);
       if (!c || c.state !== 'running') return;
       // A known container lacks only what came after the version it received; a new one lacks all.
       const ledger = [...(this.ledgers.get(service)?.values() ?? [])].filter((e) => fresh || e.version > had!);
@@ -232,7 +265,7 @@ export class WatchApplier {
     return this.enqueue(service, 'initial sync', async () => {
       const items = this.initialItems(service);
       if (!items.length) return;
-      const containers = (await this.containers(service)).filter((c) => c.state === 'running');
+      const containers = await this.runningContainers(service);
       await Promise.all(containers.map((c) => this.syncInto(service, c, settleOps(items), this.versions.get(service) ?? 0, undefined, 'initial sync:')));
     });
   }

@@ -277,10 +277,15 @@ export class WatchSession<L extends Loaded = Loaded> {
   private async followStarts(): Promise<void> {
     const { engine, signal } = this.deps;
     try {
-      const stream = engine.events({ filters: { type: ['container'], event: ['start', 'restart'], label: [`${LABEL_PROJECT}=${this.state.project.name}`] } }, signal);
+      const stream = engine.events({ filters: { type: ['container'], label: [`${LABEL_PROJECT}=${this.state.project.name}`] } }, signal);
       for await (const ev of stream) {
         const svc = ev.attributes[LABEL_SERVICE];
-        if (svc && this.state.rules.some((r) => r.service === svc && isSyncAction(r.rule.action))) void this.applier.containerStarted(svc, ev.id);
+        if (!svc) continue;
+        if (ev.action.startsWith('exec_') || ev.action.startsWith('health_status')) continue;
+        this.applier.invalidate(svc);
+        if ((ev.action === 'start' || ev.action === 'restart') && this.state.rules.some((r) => r.service === svc && isSyncAction(r.rule.action))) {
+          void this.applier.containerStarted(svc, ev.id);
+        }
       }
     } catch (e) {
       if (!signal.aborted) this.deps.print(`engine events stopped (${e instanceof Error ? e.message : String(e)}); restarted containers will not catch up`);
