@@ -1,30 +1,75 @@
 /**
  * The Compose commands (up, down, plan, ps, logs, exec, run, ...). Each module registers its
  * commands; actions import the use cases lazily, so `berth --help` loads none of them.
+ *
+ * Global options vs. a command's own flags: Compose (cobra) lets a command's flag shadow a
+ * global one with the same letter, so `logs -f` follows, `rm -f` forces, `down -v` removes
+ * volumes, `run -p` publishes, while `berth up -p NAME` still names the project. Commander
+ * reads program options anywhere on the line, so for these commands the program stops
+ * reading its options at the command's name (as the engine groups do), and each command
+ * accepts the global options itself, minus the letters it uses for its own flags.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { registerExec } from './compose/exec.js';
 import { registerImages } from './compose/images.js';
 import { registerInspect } from './compose/inspect.js';
 import { registerLifecycle } from './compose/lifecycle.js';
+import { collect } from './compose/shared.js';
 
 export function register(program: Command): void {
-  freeShortV(program);
+  const before = new Set(program.commands);
   registerLifecycle(program);
   registerInspect(program);
   registerExec(program);
   registerImages(program);
+  const mine = program.commands.filter((c) => !before.has(c));
+  for (const c of mine) addGlobals(c);
+  positionalFor(program, new Set(mine.map((c) => c.name())));
 }
 
-/**
- * Commander recognises program options after a subcommand too, so a program-level `-v` (for
- * --version) would swallow `down -v`, `rm -v` and `run -v`. Compose's -v belongs to those
- * commands; the version stays on --version and -V.
- */
-function freeShortV(program: Command): void {
-  const v = program.options.find((o) => o.long === '--version');
-  if (v && v.short === '-v') {
-    v.short = '-V';
-    v.flags = '-V, --version';
+const GLOBALS: { short?: string; long: string; arg?: string; repeat?: boolean }[] = [
+  { short: '-f', long: '--file', arg: '<FILE>', repeat: true },
+  { short: '-p', long: '--project-name', arg: '<NAME>' },
+  { long: '--project-directory', arg: '<DIR>' },
+  { long: '--profile', arg: '<NAME>', repeat: true },
+  { long: '--env-file', arg: '<FILE>', repeat: true },
+  { long: '--progress', arg: '<MODE>' },
+  { long: '--ansi', arg: '<WHEN>' },
+];
+
+function addGlobals(cmd: Command): void {
+  for (const g of GLOBALS) {
+    if (cmd.options.some((o) => o.long === g.long)) continue;
+    const short = g.short && !cmd.options.some((o) => o.short === g.short) ? `${g.short}, ` : '';
+    const opt = new Option(`${short}${g.long}${g.arg ? ` ${g.arg}` : ''}`).hideHelp();
+    if (g.repeat) opt.argParser(collect);
+    cmd.addOption(opt);
   }
+}
+
+/** The first word of `args` that is not the program's option or its value. */
+function firstOperand(program: Command, args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return args[i + 1];
+    if (!a.startsWith('-') || a === '-') return a;
+    if (a.startsWith('--') && a.includes('=')) continue;
+    const opt = program.options.find((o) => o.long === a || o.short === a);
+    if (opt && (opt.required || opt.optional)) i++;
+  }
+  return undefined;
+}
+
+function positionalFor(program: Command, names: Set<string>): void {
+  const original = program.parseOptions.bind(program);
+  const internals = program as unknown as { _enablePositionalOptions: boolean };
+  program.parseOptions = (args: string[]) => {
+    const before = internals._enablePositionalOptions;
+    if (names.has(firstOperand(program, args) ?? '')) internals._enablePositionalOptions = true;
+    try {
+      return original(args);
+    } finally {
+      internals._enablePositionalOptions = before;
+    }
+  };
 }
