@@ -41,7 +41,10 @@ export async function loadProject(opts: LoadOptions, io: LoadIO = nodeIO): Promi
   const cwd = path.resolve(opts.cwd);
   const shell = opts.env;
   const explicitFiles = opts.files ?? [];
-  const envFilesOpt = opts.envFiles && opts.envFiles.length > 0 ? opts.envFiles : shell.COMPOSE_ENV_FILES ? shell.COMPOSE_ENV_FILES.split(',').filter(Boolean) : undefined;
+  // --env-file and COMPOSE_ENV_FILES name files relative to the working directory.
+  const envFilesOpt = (opts.envFiles && opts.envFiles.length > 0 ? opts.envFiles : shell.COMPOSE_ENV_FILES ? shell.COMPOSE_ENV_FILES.split(',').filter(Boolean) : undefined)?.map((f) =>
+    path.resolve(cwd, f),
+  );
 
   // The .env that may hold COMPOSE_FILE & co. lives in the project directory if given,
   // else beside the first -f file, else in the working directory (as Compose does).
