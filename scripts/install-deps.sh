@@ -17,4 +17,8 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
-npm run --silent build
+# Compile only when a source is newer than the last build (keeps a second run fast).
+if [ ! -f dist/.built ] || [ -n "$(find src engine package.json tsconfig.json -newer dist/.built -name '*.ts' -o -newer dist/.built -name '*.json' 2>/dev/null | head -1)" ]; then
+  npm run --silent build
+  touch dist/.built
+fi
