@@ -127,7 +127,8 @@ describe('berth watch: rebuild rule (real engine)', () => {
     expect(next.imageId).not.toBe(oldImage);
     expect(await cat(next.id, '/version.txt')).toBe('v1\n');
     expect((await running('other'))?.id).toBe(other.id);
-    expect(out.join('')).toMatch(/app: rebuilt and recreated in \d+ ms/);
+    // (the line comes once up returned, which can be after the new container shows)
+    await until('the rebuild line', async () => /app: rebuilt and recreated in \d+ ms/.test(out.join('')));
     // --prune: the image the rebuild replaced is gone
     await until('the old image pruned', async () => !(await engine.imageList()).some((i) => i.id === oldImage));
     expect(ms).toBeLessThan(60_000);

@@ -169,8 +169,7 @@ describe('WatchSession', () => {
     await start(async () => loaded(project()));
     fs.writeFileSync(path.join(dir, 'package.json'), '{"v":2}');
     await until(() => ups.length >= 1);
-    expect(engine.calls.some((c) => c.startsWith('imageBuild demo-web'))).toBe(true);
-    expect(ups[0]!.opts).toMatchObject({ services: ['web'], noDeps: true, forceRecreate: true });
+    expect(ups[0]!.opts).toMatchObject({ services: ['web'], noDeps: true, build: true, forceRecreate: true });
     await until(() => lines.some((l) => l.startsWith('web: rebuilt and recreated')));
   });
 
@@ -241,7 +240,7 @@ describe('WatchSession', () => {
     fs.mkdirSync(d);
     for (let i = 0; i < 300; i++) fs.writeFileSync(path.join(d, `f${i}.js`), String(i));
     await until(() => ups.length >= 1);
-    expect(ups[0]!.opts).toMatchObject({ services: ['web'], forceRecreate: true });
+    expect(ups[0]!.opts).toMatchObject({ services: ['web'], build: true, forceRecreate: true });
     expect(lines.some((l) => /web: rebuilding \(\d+ files changed at once\)/.test(l))).toBe(true);
   });
 

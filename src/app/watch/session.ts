@@ -181,32 +181,23 @@ export class WatchSession<L extends Loaded = Loaded> {
     return items;
   }
 
+  /**
+   * `up --build --force-recreate --no-deps SERVICE` with the project as loaded now, as
+   * Compose's watch does: the orchestrator builds with the same arguments as `up --build`
+   * (build args from the environment, tags, target...) and recreates the containers.
+   */
   private async rebuild(service: string): Promise<void> {
     const { project } = this.state;
-    const svc = project.services[service];
-    if (!svc?.build) throw new Error(`service ${service} has no build section`);
-    if (!this.deps.up) throw new Error('no up use case is wired: cannot recreate after a build');
+    if (!project.services[service]?.build) throw new Error(`service ${service} has no build section`);
+    if (!this.deps.up) throw new Error('no up use case is wired: cannot rebuild and recreate');
     const ref = imageRef(project, service);
     const engine = this.deps.engine;
-    const old = await engine.imageInspect(ref).then((i) => i.id, () => undefined);
-    const b = svc.build;
-    const args: Record<string, string> = {};
-    for (const [k, v] of Object.entries(b.args ?? {})) if (v !== null && v !== undefined) args[k] = v;
-    const t0 = performance.now();
-    const id = await engine.imageBuild({
-      context: path.resolve(b.context),
-      dockerfile: b.dockerfile,
-      dockerfileInline: b.dockerfile_inline,
-      tags: [ref, ...(b.tags ?? [])],
-      buildArgs: args,
-      target: b.target,
-      labels: b.labels,
-      noCache: b.no_cache,
-      pull: b.pull,
-    });
-    this.deps.print(`${service}: built ${ref} (${id.slice(7, 19)}) in ${Math.round(performance.now() - t0)} ms`);
-    await this.deps.up(this.state.loaded, { services: [service], noDeps: true, forceRecreate: true, skipImages: true });
-    if (this.opts.prune && old && old !== id) {
+    const idOf = () => engine.imageInspect(ref).then((i) => i.id, () => undefined);
+    const old = await idOf();
+    await this.deps.up(this.state.loaded, { services: [service], noDeps: true, build: true, forceRecreate: true });
+    const id = await idOf();
+    if (id && id !== old) this.deps.print(`${service}: new image ${ref} (${id.slice(7, 19)})`);
+    if (this.opts.prune && old && id && old !== id) {
       await engine.imageRemove(old).then(
         () => this.deps.print(`${service}: removed the replaced image ${old.slice(7, 19)}`),
         () => undefined, // still used or tagged elsewhere: keep it
