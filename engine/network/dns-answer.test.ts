@@ -77,6 +77,15 @@ describe('DNS decisions', () => {
     expect(p.rcode).toBe('NOERROR');
     expect(p.answers).toEqual([]);
   });
+  it('answers AAAA with the IPv6 addresses of containers on IPv6 networks', () => {
+    const v6 = [{ ...net('six', '10.0.6.0/24'), ipam: { subnet: '10.0.6.0/24', gateway: '10.0.6.1', subnet6: 'fd00:6::/64', gateway6: 'fd00:6::1' } }];
+    const sbs = [sb('111', 'a6', [['six', '10.0.6.2']]), sb('222', 'b6', [['six', '10.0.6.3']])];
+    sbs[1]!.endpoints[0]!.ipv6Address = 'fd00:6::3';
+    const idx = new NameIndex(v6, sbs);
+    const p = answer(decide(query('b6', 'AAAA'), '10.0.6.2', idx, [], 0));
+    expect(ips(p)).toEqual(['fd00:6::3']);
+    expect(ips(answer(decide(query('a6', 'AAAA'), '10.0.6.3', idx, [], 0)))).toEqual([]);
+  });
   it('answers PTR for visible addresses', () => {
     const p = answer(decide(query('2.1.0.10.in-addr.arpa', 'PTR'), '10.0.1.4', index, [], 0));
     expect((p.answers?.[0] as { data: string }).data).toBe('web');

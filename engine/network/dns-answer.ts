@@ -14,6 +14,7 @@ interface Entry {
   sandbox: SandboxRecord;
   networkId: string;
   ip: string;
+  ip6?: string;
 }
 
 export class NameIndex {
@@ -26,7 +27,8 @@ export class NameIndex {
     for (const sb of sandboxes) {
       for (const ep of sb.endpoints) {
         this.byIp.set(ep.ipAddress, sb);
-        this.entries.push({ sandbox: sb, networkId: ep.networkId, ip: ep.ipAddress });
+        if (ep.ipv6Address) this.byIp.set(ep.ipv6Address, sb);
+        this.entries.push({ sandbox: sb, networkId: ep.networkId, ip: ep.ipAddress, ip6: ep.ipv6Address });
       }
     }
   }
@@ -35,20 +37,28 @@ export class NameIndex {
     return this.byIp.get(ip);
   }
 
-  /** Addresses of `name` visible to the asker, or undefined when the name is not a container's. */
+  /** IPv4 addresses of `name` visible to the asker, or undefined when the name is not a container's. */
   lookup(askerIp: string, name: string): string[] | undefined {
+    const found = this.matches(askerIp, name);
+    return found.length ? unique(found.map((e) => e.ip)) : undefined;
+  }
+
+  /** IPv6 addresses of a name the asker can see (empty for containers without IPv6). */
+  lookup6(askerIp: string, name: string): string[] {
+    return unique(this.matches(askerIp, name).flatMap((e) => (e.ip6 ? [e.ip6] : [])));
+  }
+
+  private matches(askerIp: string, name: string): Entry[] {
     const asker = this.byIp.get(askerIp);
-    if (!asker) return undefined;
+    if (!asker) return [];
     const scope = new Set(asker.endpoints.map((e) => e.networkId));
     const q = normalize(name);
-    const out: string[] = [];
-    for (const e of this.entries) {
-      if (!scope.has(e.networkId)) continue;
+    return this.entries.filter((e) => {
+      if (!scope.has(e.networkId)) return false;
       const ep = e.sandbox.endpoints.find((x) => x.networkId === e.networkId);
       const names = [e.sandbox.name, e.sandbox.hostname, e.sandbox.containerId.slice(0, 12), ...(ep?.aliases ?? [])];
-      if (names.some((n) => n && normalize(n) === q) && !out.includes(e.ip)) out.push(e.ip);
-    }
-    return out.length ? out : undefined;
+      return names.some((n) => n && normalize(n) === q);
+    });
   }
 
   /** Container name for a PTR query about an address the asker can see. */
@@ -66,6 +76,10 @@ export class NameIndex {
     if (asker && asker.endpoints.length && asker.endpoints.every((e) => this.internal.has(e.networkId))) return [];
     return asker?.dns?.length ? asker.dns : hostServers;
   }
+}
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
 }
 
 function normalize(n: string): string {
@@ -104,14 +118,16 @@ export function decide(query: Buffer, askerIp: string, index: NameIndex, hostSer
   } else {
     const addrs = index.lookup(askerIp, question.name);
     if (addrs) {
-      // a known name: A gets every address, anything else (AAAA, MX...) an empty NOERROR,
-      // so resolvers do not conclude the name does not exist
-      if (question.type !== 'A') return reply(RCODE.NOERROR);
-      const r = rotation % addrs.length;
-      const ordered = [...addrs.slice(r), ...addrs.slice(0, r)];
+      // a known name: A gets every address, AAAA the IPv6 ones (none without IPv6),
+      // anything else (MX...) an empty NOERROR, so resolvers do not conclude the name does
+      // not exist
+      const list = question.type === 'A' ? addrs : question.type === 'AAAA' ? index.lookup6(askerIp, question.name) : [];
+      if (!list.length) return reply(RCODE.NOERROR);
+      const r = rotation % list.length;
+      const ordered = [...list.slice(r), ...list.slice(0, r)];
       return reply(
         RCODE.NOERROR,
-        ordered.map((a) => ({ type: 'A', name: question.name, ttl: TTL, data: a })),
+        ordered.map((a) => ({ type: question.type as 'A' | 'AAAA', name: question.name, ttl: TTL, data: a })),
       );
     }
   }

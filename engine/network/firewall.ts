@@ -143,3 +143,54 @@ export class Firewall {
     }
   }
 }
+
+/**
+ * IPv6 (ip6tables): the same isolation for networks with IPv6 enabled, in one filter chain
+ * jumped from FORWARD (br_netfilter passes bridged IPv6 frames through ip6tables too). No
+ * NAT: published ports are IPv4 only.
+ */
+export function renderRules6(fwdChain: string, bridgeWildcard: string, networks: NetworkRecord[]): string {
+  const fwd: string[] = [];
+  const v6 = networks.filter((n) => n.ipam.subnet6);
+  for (const n of v6.filter((x) => x.internal)) {
+    fwd.push(`-A ${fwdChain} -i ${n.bridge} ! -o ${n.bridge} -j DROP`);
+    fwd.push(`-A ${fwdChain} ! -i ${n.bridge} -o ${n.bridge} -j DROP`);
+  }
+  for (const n of v6.filter((x) => !x.internal)) fwd.push(`-A ${fwdChain} -o ${n.bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
+  for (const n of v6) fwd.push(`-A ${fwdChain} -i ${n.bridge} -o ${n.bridge} -j ACCEPT`);
+  for (const n of v6.filter((x) => !x.internal)) {
+    fwd.push(`-A ${fwdChain} -i ${n.bridge} -o ${bridgeWildcard} -j DROP`);
+    fwd.push(`-A ${fwdChain} -i ${n.bridge} -j ACCEPT`);
+    fwd.push(`-A ${fwdChain} -o ${n.bridge} -j DROP`);
+  }
+  return ['*filter', `:${fwdChain} - [0:0]`, ...fwd, 'COMMIT', ''].join('\n');
+}
+
+export class Firewall6 {
+  private jumpChecked = false;
+  constructor(
+    private readonly exec: Exec,
+    private readonly fwdChain: string,
+    private readonly bridgeWildcard: string,
+  ) {}
+
+  async sync(networks: NetworkRecord[], assertJump = false): Promise<void> {
+    if (!networks.some((n) => n.ipam.subnet6)) return this.removeAll();
+    await this.exec('ip6tables-restore', ['-w', '--noflush'], { input: renderRules6(this.fwdChain, this.bridgeWildcard, networks) });
+    if (this.jumpChecked && !assertJump) return;
+    const present = (await this.exec('ip6tables', ['-w', '-C', 'FORWARD', '-j', this.fwdChain], { allowFail: true })).code === 0;
+    if (!present) await this.exec('ip6tables', ['-w', '-I', 'FORWARD', '1', '-j', this.fwdChain]);
+    this.jumpChecked = true;
+  }
+
+  async removeAll(): Promise<void> {
+    this.jumpChecked = false;
+    // nothing to do on hosts where it never existed (one cheap check instead of four calls)
+    if ((await this.exec('ip6tables', ['-w', '-S', this.fwdChain], { allowFail: true })).code !== 0) return;
+    for (let i = 0; i < 10; i++) {
+      if ((await this.exec('ip6tables', ['-w', '-D', 'FORWARD', '-j', this.fwdChain], { allowFail: true })).code !== 0) break;
+    }
+    await this.exec('ip6tables', ['-w', '-F', this.fwdChain], { allowFail: true });
+    await this.exec('ip6tables', ['-w', '-X', this.fwdChain], { allowFail: true });
+  }
+}

@@ -74,3 +74,26 @@ describe('address allocation', () => {
     expect(macFor('10.213.0.2')).toBe('02:42:0a:d5:00:02');
   });
 });
+
+describe('IPv6', () => {
+  it('parses and prints addresses in RFC 5952 form', async () => {
+    const { formatIp6, parseIp6, parseCidr6, formatCidr6 } = await import('./cidr6.js');
+    expect(formatIp6(parseIp6('fd00:0:0:0:0:0:0:1'))).toBe('fd00::1');
+    expect(formatIp6(parseIp6('2001:db8:0:0:1:0:0:1'))).toBe('2001:db8::1:0:0:1');
+    expect(formatIp6(parseIp6('::ffff:10.0.0.1'))).toBe('::ffff:a00:1');
+    expect(formatIp6(parseIp6('::'))).toBe('::');
+    expect(formatCidr6(parseCidr6('fd12:3456:1::99/64'))).toBe('fd12:3456:1::/64');
+    expect(() => parseIp6('1::2::3')).toThrow(/IPv6/);
+    expect(() => parseIp6('10.0.0.1')).toThrow(/IPv6/);
+  });
+  it('derives a ULA /64 from the root id, skipping taken ones, and allocates after the gateway', async () => {
+    const { planIpv6, allocateAddress6 } = await import('./ipam.js');
+    expect(planIpv6(undefined, [], [], 'abcdef')).toEqual({ subnet6: 'fdab:cdef::/64', gateway6: 'fdab:cdef::1' });
+    expect(planIpv6(undefined, ['fdab:cdef::/64'], ['fdab:cdef:1::/64'], 'abcdef')).toEqual({ subnet6: 'fdab:cdef:2::/64', gateway6: 'fdab:cdef:2::1' });
+    expect(planIpv6({ subnet: '2001:db8:1::/64', gateway: '2001:db8:1::fe' }, [], [], 'abcdef')).toEqual({ subnet6: '2001:db8:1::/64', gateway6: '2001:db8:1::fe' });
+    expect(() => planIpv6({ subnet: '2001:db8:1::/64' }, ['2001:db8::/32'], [], 'x')).toThrow(/overlaps/);
+    expect(allocateAddress6('fdab:cdef::/64', 'fdab:cdef::1', [])).toBe('fdab:cdef::2');
+    expect(allocateAddress6('fdab:cdef::/64', 'fdab:cdef::1', ['fdab:cdef::2'])).toBe('fdab:cdef::3');
+    expect(() => allocateAddress6('fdab:cdef::/64', 'fdab:cdef::1', ['fdab:cdef::9'], 'fdab:cdef::9')).toThrow(/in use/);
+  });
+});

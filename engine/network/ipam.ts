@@ -6,6 +6,7 @@
  */
 import { EngineError, type IpamConfig } from '../api/types.js';
 import { type Cidr, contains, formatCidr, formatIp, last, overlaps, parseCidr, parseIp, within } from './cidr.js';
+import { contains6, formatCidr6, formatIp6, last6, overlaps6, parseCidr6, parseIp6 } from './cidr6.js';
 
 /** Default pool: /24s out of 10.213.0.0/16, far from Docker's and podman's defaults. */
 export const DEFAULT_POOL = '10.213.0.0/16';
@@ -30,6 +31,9 @@ export interface NetworkIpam {
   gateway: string;
   ipRange?: string;
   auxAddresses?: Record<string, string>;
+  /** Set on networks with IPv6 enabled. */
+  subnet6?: string;
+  gateway6?: string;
 }
 
 /**
@@ -101,4 +105,50 @@ export function macFor(ip: string): string {
 
 export function prefixLen(subnet: string): number {
   return parseCidr(subnet).prefix;
+}
+
+// ------------------------------------------------------------------ IPv6
+
+/**
+ * An IPv6 subnet for a network with IPv6 enabled: the request's (an ipam entry whose subnet
+ * has a colon) or a /64 of a unique local prefix derived from the root id
+ * (fdXX:XXXX:<n>::/64), clear of other networks and the host's IPv6 routes.
+ */
+export function planIpv6(req: IpamConfig | undefined, otherSubnets6: string[], hostRoutes6: string[], rootId: string): { subnet6: string; gateway6: string } {
+  const busy = [...otherSubnets6, ...hostRoutes6].map(parseCidr6);
+  let subnet6: string | undefined;
+  if (req?.subnet) {
+    const c = parseCidr6(req.subnet);
+    if (c.prefix > 124) throw new EngineError('INVALID', `IPv6 subnet ${req.subnet} is too small`);
+    subnet6 = formatCidr6(c);
+    const clash = otherSubnets6.find((o) => overlaps6(parseCidr6(o), c));
+    if (clash) throw new EngineError('CONFLICT', `IPv6 subnet ${subnet6} overlaps the subnet ${clash} of another network`);
+  } else {
+    const stem = `fd${rootId.slice(0, 2)}:${rootId.slice(2, 6)}`;
+    for (let n = 0; n < 0x10000 && !subnet6; n++) {
+      const c = parseCidr6(`${stem}:${n.toString(16)}::/64`);
+      if (!busy.some((b) => overlaps6(b, c))) subnet6 = formatCidr6(c);
+    }
+    if (!subnet6) throw new EngineError('CONFLICT', 'no free IPv6 /64 left');
+  }
+  const c = parseCidr6(subnet6);
+  const gateway6 = req?.gateway ? formatIp6(parseIp6(req.gateway)) : formatIp6(c.base + 1n);
+  if (!contains6(c, parseIp6(gateway6))) throw new EngineError('INVALID', `IPv6 gateway ${gateway6} is not inside the subnet ${subnet6}`);
+  return { subnet6, gateway6 };
+}
+
+/** The lowest free IPv6 host address (after the gateway), or the requested one (checked). */
+export function allocateAddress6(subnet6: string, gateway6: string, used: Iterable<string>, requested?: string): string {
+  const c = parseCidr6(subnet6);
+  const busy = new Set<bigint>([parseIp6(gateway6), c.base]);
+  for (const u of used) busy.add(parseIp6(u));
+  if (requested) {
+    const n = parseIp6(requested);
+    if (!contains6(c, n)) throw new EngineError('INVALID', `address ${requested} is not inside the subnet ${subnet6}`);
+    if (busy.has(n)) throw new EngineError('CONFLICT', `address ${requested} is already in use on ${subnet6}`);
+    return formatIp6(n);
+  }
+  const end = last6(c);
+  for (let n = c.base + 1n, i = 0; n <= end && i < 1 << 20; n++, i++) if (!busy.has(n)) return formatIp6(n);
+  throw new EngineError('CONFLICT', `no free address left in ${subnet6}`);
 }

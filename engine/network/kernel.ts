@@ -55,11 +55,27 @@ export class Kernel {
     return links.flatMap((l) => (l.addr_info ?? []).map((a) => a.local ?? '')).filter(Boolean);
   }
 
-  async ensureBridge(name: string, gateway: string, prefix: number, internal: boolean): Promise<void> {
+  /** IPv6 routes of the main table as CIDRs. */
+  async hostRoutes6(): Promise<string[]> {
+    const r = await this.exec('ip', ['-json', '-6', 'route', 'show'], { allowFail: true });
+    if (r.code !== 0) return [];
+    const routes = JSON.parse(r.stdout || '[]') as { dst: string }[];
+    return routes
+      .map((x) => x.dst)
+      .filter((d) => d && d !== 'default' && !d.startsWith('fe80:') && !d.startsWith('ff'))
+      .map((d) => (d.includes('/') ? d : `${d}/128`));
+  }
+
+  async ensureBridge(name: string, gateway: string, prefix: number, internal: boolean, v6?: { gateway: string; prefix: number }): Promise<void> {
     if (!(await this.linkExists(name))) {
       await this.exec('ip', ['link', 'add', name, 'type', 'bridge']);
     }
     await this.exec('ip', ['addr', 'replace', `${gateway}/${prefix}`, 'dev', name]);
+    if (v6) {
+      await sysctl(`net/ipv6/conf/${name}/disable_ipv6`, '0');
+      // nodad: the address is ours alone on a bridge we just made; DAD would delay it ~1 s
+      await this.exec('ip', ['-6', 'addr', 'replace', `${v6.gateway}/${v6.prefix}`, 'dev', name, 'nodad']);
+    }
     await this.exec('ip', ['link', 'set', name, 'up']);
     // Forwarding is switched on per bridge (packets *received* on it may be routed), not
     // host-wide: containers reach the host's routes and each other's published ports
@@ -130,7 +146,7 @@ export class Kernel {
   }
 
   /** One veth: host side on the bridge, peer renamed `ifname` inside the netns with its address. */
-  async ensureVeth(o: { netns: string; hostVeth: string; ifname: string; bridge: string; address: string; prefix: number; mac: string }): Promise<void> {
+  async ensureVeth(o: { netns: string; hostVeth: string; ifname: string; bridge: string; address: string; prefix: number; mac: string; address6?: string; prefix6?: number }): Promise<void> {
     const hostOk = await this.linkExists(o.hostVeth);
     const peerOk = await this.linkExists(o.ifname, o.netns);
     if (!hostOk || !peerOk) {
@@ -144,15 +160,20 @@ export class Kernel {
     // at bridge level and must leave through the port it came in by
     await this.exec('ip', ['link', 'set', 'dev', o.hostVeth, 'type', 'bridge_slave', 'hairpin', 'on']);
     await this.exec('ip', ['-n', o.netns, '-batch', '-'], {
-      input: [`link set ${o.ifname} address ${o.mac}`, `addr replace ${o.address}/${o.prefix} dev ${o.ifname}`, `link set ${o.ifname} up`].join('\n') + '\n',
+      input: [
+        `link set ${o.ifname} address ${o.mac}`,
+        `addr replace ${o.address}/${o.prefix} dev ${o.ifname}`,
+        ...(o.address6 ? [`addr replace ${o.address6}/${o.prefix6} dev ${o.ifname} nodad`] : []),
+        `link set ${o.ifname} up`,
+      ].join('\n') + '\n',
     });
   }
 
-  async setDefaultRoute(netns: string, gateway: string | undefined, ifname?: string): Promise<void> {
+  async setDefaultRoute(netns: string, gateway: string | undefined, ifname?: string, family: '-4' | '-6' = '-4'): Promise<void> {
     if (gateway && ifname) {
-      await this.exec('ip', ['-n', netns, 'route', 'replace', 'default', 'via', gateway, 'dev', ifname]);
+      await this.exec('ip', ['-n', netns, family, 'route', 'replace', 'default', 'via', gateway, 'dev', ifname]);
     } else {
-      await this.exec('ip', ['-n', netns, 'route', 'del', 'default'], { allowFail: true });
+      await this.exec('ip', ['-n', netns, family, 'route', 'del', 'default'], { allowFail: true });
     }
   }
 }

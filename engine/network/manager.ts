@@ -26,8 +26,9 @@ import { isIpv4 } from './cidr.js';
 import { NameIndex } from './dns-answer.js';
 import { DnsServer } from './dns-server.js';
 import { renderHosts, renderResolvConf, parseResolvConf } from './files.js';
-import { chainNames, Firewall } from './firewall.js';
-import { allocateAddress, DEFAULT_POOL, macFor, planNetworkIpam, prefixLen } from './ipam.js';
+import { chainNames, Firewall, Firewall6 } from './firewall.js';
+import { allocateAddress, allocateAddress6, DEFAULT_POOL, macFor, planIpv6, planNetworkIpam, prefixLen } from './ipam.js';
+import { parseCidr6 } from './cidr6.js';
 import { type Exec, Kernel, NETNS_DIR, readSysctl, writeSysctl } from './kernel.js';
 import { Lock } from './lock.js';
 import { assignPorts, type BerthHolder, findConflict, type HostListener, hostListeners } from './ports.js';
@@ -60,6 +61,7 @@ export class BridgeNetworkManager implements NetworkManager {
   private readonly hostLock: Lock;
   private readonly kernel: Kernel;
   private readonly firewall: Firewall;
+  private readonly firewall6: Firewall6;
   private readonly dns: DnsServer;
   private readonly exec: Exec;
 
@@ -73,6 +75,7 @@ export class BridgeNetworkManager implements NetworkManager {
     this.hostLock = new Lock(opts.hostLockFile ?? '/run/berth-subnets.lock');
     this.kernel = new Kernel(this.exec);
     this.firewall = new Firewall(this.exec, chainNames(ctx.naming.long), `${ctx.naming.short}b+`);
+    this.firewall6 = new Firewall6(this.exec, chainNames(ctx.naming.long).fwd, `${ctx.naming.short}b+`);
     this.dns = new DnsServer({ port: opts.dnsPort, log: ctx.log, resolvConf: opts.resolvConf });
   }
 
@@ -101,7 +104,7 @@ export class BridgeNetworkManager implements NetworkManager {
       let sandboxes = await this.store.sandboxes();
       const known = new Set(networks.map((n) => n.id));
       await this.maybeHostForward(networks);
-      for (const n of networks) await this.kernel.ensureBridge(n.bridge, n.ipam.gateway, prefixLen(n.ipam.subnet), n.internal);
+      for (const n of networks) await this.ensureBridgeOf(n);
       // endpoints whose network vanished (crash during a network rm)
       for (const sb of sandboxes) {
         const keep = sb.endpoints.filter((e) => known.has(e.networkId));
@@ -133,6 +136,11 @@ export class BridgeNetworkManager implements NetworkManager {
     await this.dns.close();
   }
 
+  private ensureBridgeOf(n: NetworkRecord): Promise<void> {
+    const v6 = n.ipam.subnet6 && n.ipam.gateway6 ? { gateway: n.ipam.gateway6, prefix: parseCidr6(n.ipam.subnet6).prefix } : undefined;
+    return this.kernel.ensureBridge(n.bridge, n.ipam.gateway, prefixLen(n.ipam.subnet), n.internal, v6);
+  }
+
   private async maybeHostForward(networks: NetworkRecord[]): Promise<void> {
     if (!this.opts.hostIpForward || !networks.some((n) => !n.internal)) return;
     if ((await readSysctl('net/ipv4/ip_forward')) !== '1') await writeSysctl('net/ipv4/ip_forward', '1');
@@ -143,6 +151,7 @@ export class BridgeNetworkManager implements NetworkManager {
     const sbs = sandboxes ?? (await this.store.sandboxes());
     const live = sbs.filter(isActive);
     await this.firewall.sync(nets, live, assertJumps);
+    await this.firewall6.sync(nets, assertJumps);
     this.dns.setIndex(new NameIndex(nets, live));
     await this.dns.listenOn(nets.map((n) => n.ipam.gateway));
   }
@@ -193,14 +202,16 @@ export class BridgeNetworkManager implements NetworkManager {
     if (!req.name || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(req.name)) throw new EngineError('INVALID', `invalid network name ${JSON.stringify(req.name)}`);
     const driver = req.driver ?? 'bridge';
     if (driver !== 'bridge') throw new EngineError('INVALID', `network driver ${driver} is not supported (only bridge)`);
-    if ((req.ipam?.length ?? 0) > 1 && req.ipam!.filter((c) => c.subnet && isIpv4(c.subnet.split('/')[0]!)).length > 1) {
-      throw new EngineError('INVALID', 'only one IPv4 subnet per network is supported');
-    }
-    const v4 = req.ipam?.find((c) => !c.subnet || isIpv4(c.subnet.split('/')[0]!));
-    return this.lock.run(() => this.createLocked(req, v4));
+    const isV6 = (c: IpamConfig): boolean => !!c.subnet?.includes(':');
+    if ((req.ipam ?? []).filter((c) => !isV6(c)).length > 1) throw new EngineError('INVALID', 'only one IPv4 subnet per network is supported');
+    if ((req.ipam ?? []).filter(isV6).length > 1) throw new EngineError('INVALID', 'only one IPv6 subnet per network is supported');
+    const v4 = req.ipam?.find((c) => !isV6(c));
+    const v6 = req.ipam?.find(isV6);
+    if (v6 && !req.enableIPv6) throw new EngineError('INVALID', `an IPv6 subnet (${v6.subnet}) needs IPv6 enabled on the network`);
+    return this.lock.run(() => this.createLocked(req, v4, v6));
   }
 
-  private createLocked(req: NetworkCreateRequest, v4: IpamConfig | undefined): Promise<{ id: string }> {
+  private createLocked(req: NetworkCreateRequest, v4: IpamConfig | undefined, v6?: IpamConfig): Promise<{ id: string }> {
     return this.hostLock.run(async () => {
       const networks = await this.store.networks();
       if (networks.some((n) => n.name === req.name)) throw new EngineError('CONFLICT', `network with name ${req.name} already exists`);
@@ -211,6 +222,10 @@ export class BridgeNetworkManager implements NetworkManager {
         .filter((l) => l.protocol === 'udp' && l.port === 53 && isIpv4(l.address) && l.address !== '0.0.0.0' && !l.address.startsWith('127.'))
         .map((l) => `${l.address}/32`);
       const ipam = planNetworkIpam(v4, networks.map((n) => n.ipam.subnet), [...(await this.kernel.hostRoutes()), ...dnsHolders], this.opts.pool ?? DEFAULT_POOL);
+      if (req.enableIPv6) {
+        const others6 = networks.map((n) => n.ipam.subnet6).filter((x): x is string => !!x);
+        Object.assign(ipam, planIpv6(v6, others6, await this.kernel.hostRoutes6(), this.ctx.naming.rootId));
+      }
       const used = new Set(networks.map((n) => n.bridge));
       let i = 0;
       while (used.has(`${this.ctx.naming.short}b${i}`)) i++;
@@ -221,7 +236,7 @@ export class BridgeNetworkManager implements NetworkManager {
         created: new Date().toISOString(),
         internal: !!req.internal,
         attachable: !!req.attachable,
-        enableIPv6: false,
+        enableIPv6: !!req.enableIPv6,
         labels: { ...(req.labels ?? {}) },
         options: { ...(req.options ?? {}) },
         ipam,
@@ -230,7 +245,7 @@ export class BridgeNetworkManager implements NetworkManager {
       await this.store.saveNetwork(rec);
       const all = [...networks, rec];
       await this.maybeHostForward(all);
-      await this.kernel.ensureBridge(rec.bridge, ipam.gateway, prefixLen(ipam.subnet), rec.internal);
+      await this.ensureBridgeOf(rec);
       await this.syncFirewallAndDns(all);
       this.ctx.events.emit({ type: 'network', action: 'create', id: rec.id, attributes: { name: rec.name, type: 'bridge', ...rec.labels } });
       return { id: rec.id };
@@ -252,7 +267,10 @@ export class BridgeNetworkManager implements NetworkManager {
       enableIPv6: n.enableIPv6,
       labels: n.labels,
       options: n.options,
-      ipam: [{ subnet: n.ipam.subnet, gateway: n.ipam.gateway, ...(n.ipam.ipRange ? { ipRange: n.ipam.ipRange } : {}), ...(n.ipam.auxAddresses ? { auxAddresses: n.ipam.auxAddresses } : {}) }],
+      ipam: [
+        { subnet: n.ipam.subnet, gateway: n.ipam.gateway, ...(n.ipam.ipRange ? { ipRange: n.ipam.ipRange } : {}), ...(n.ipam.auxAddresses ? { auxAddresses: n.ipam.auxAddresses } : {}) },
+        ...(n.ipam.subnet6 ? [{ subnet: n.ipam.subnet6, gateway: n.ipam.gateway6 }] : []),
+      ],
       bridge: n.bridge,
       containers,
     };
@@ -448,7 +466,13 @@ export class BridgeNetworkManager implements NetworkManager {
     for (let k = 0; sb.endpoints.some((e) => e.ifname === ifname); k++) ifname = `eth${k + 1}`;
     const hostVeth = old?.hostVeth ?? this.vethName(sb.containerId, n.id, taken);
     taken.add(hostVeth);
-    return { networkId: n.id, ifname, hostVeth, ipAddress: ip, macAddress: spec.macAddress ?? macFor(ip), aliases: [...(spec.aliases ?? [])] };
+    const ep: EndpointRecord = { networkId: n.id, ifname, hostVeth, ipAddress: ip, macAddress: spec.macAddress ?? macFor(ip), aliases: [...(spec.aliases ?? [])] };
+    if (n.ipam.subnet6 && n.ipam.gateway6) {
+      const used6 = others.flatMap((s) => s.endpoints.filter((e) => e.networkId === n.id && e.ipv6Address).map((e) => e.ipv6Address!));
+      const want6 = spec.ipv6Address || (old?.ipv6Address && !used6.includes(old.ipv6Address) ? old.ipv6Address : undefined);
+      ep.ipv6Address = allocateAddress6(n.ipam.subnet6, n.ipam.gateway6, used6, want6);
+    }
+    return ep;
   }
 
   /** Makes the kernel match one sandbox record (idempotent). */
@@ -457,10 +481,24 @@ export class BridgeNetworkManager implements NetworkManager {
     for (const ep of sb.endpoints) {
       const n = nets.get(ep.networkId);
       if (!n) continue;
-      await this.kernel.ensureVeth({ netns: sb.netns, hostVeth: ep.hostVeth, ifname: ep.ifname, bridge: n.bridge, address: ep.ipAddress, prefix: prefixLen(n.ipam.subnet), mac: ep.macAddress });
+      await this.kernel.ensureVeth({
+        netns: sb.netns,
+        hostVeth: ep.hostVeth,
+        ifname: ep.ifname,
+        bridge: n.bridge,
+        address: ep.ipAddress,
+        prefix: prefixLen(n.ipam.subnet),
+        mac: ep.macAddress,
+        address6: ep.ipv6Address,
+        prefix6: n.ipam.subnet6 ? parseCidr6(n.ipam.subnet6).prefix : undefined,
+      });
     }
     const primary = sb.endpoints.find((e) => !nets.get(e.networkId)?.internal);
     await this.kernel.setDefaultRoute(sb.netns, primary ? nets.get(primary.networkId)!.ipam.gateway : undefined, primary?.ifname);
+    const primary6 = sb.endpoints.find((e) => e.ipv6Address && !nets.get(e.networkId)?.internal);
+    if (primary6 || sb.endpoints.some((e) => e.ipv6Address)) {
+      await this.kernel.setDefaultRoute(sb.netns, primary6 ? nets.get(primary6.networkId)!.ipam.gateway6 : undefined, primary6?.ifname, '-6');
+    }
   }
 
   private async hostResolv(): Promise<{ search: string[]; options: string[] }> {
@@ -575,6 +613,7 @@ function endpointInfo(ep: EndpointRecord, n: NetworkRecord): EndpointInfo {
     gateway: n.internal ? '' : n.ipam.gateway,
     macAddress: ep.macAddress,
     aliases: ep.aliases,
+    ...(ep.ipv6Address ? { ipv6Address: ep.ipv6Address } : {}),
   };
 }
 

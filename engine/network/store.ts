@@ -31,6 +31,8 @@ export interface EndpointRecord {
   /** Host side of the veth pair, enslaved to the network's bridge. */
   hostVeth: string;
   ipAddress: string;
+  /** On networks with IPv6 enabled. */
+  ipv6Address?: string;
   macAddress: string;
   aliases: string[];
 }

@@ -229,6 +229,27 @@ describe('bridge networks', () => {
     expect(fs.existsSync(p)).toBe(false);
   });
 
+  it('IPv6 networks: addresses on both families, AAAA by name, reachable on the bridge, isolated from other networks', async () => {
+    await mgr.create({ name: 'six', enableIPv6: true });
+    await mgr.create({ name: 'six-b', enableIPv6: true, ipam: [{ subnet: 'fd00:beef:1::/64' }] });
+    await expect(mgr.create({ name: 'v4only', ipam: [{ subnet: 'fd00:beef:2::/64' }] })).rejects.toMatchObject({ code: 'INVALID' });
+    const n = await mgr.inspect('six');
+    expect(n.enableIPv6).toBe(true);
+    expect(n.ipam[1]!.subnet).toMatch(/^fd[0-9a-f]{2}:[0-9a-f]{1,4}::\/64$/);
+    const w = await webSandbox('web6', [{ network: 'six' }], 'hello-v6');
+    const c = await plainSandbox('client6', [{ network: 'six' }]);
+    const far = await plainSandbox('far6', [{ network: 'six-b' }]);
+    const ip6 = w.sb.endpoints.six!.ipv6Address!;
+    expect(ip6).toMatch(/::2$/);
+    expect(far.sb.endpoints['six-b']!.ipv6Address).toBe('fd00:beef:1::2');
+    const gw = c.sb.endpoints.six!.gateway;
+    const aaaa = await nsRun(c.ns, ['timeout', '5', 'busybox', 'nslookup', '-type=aaaa', 'web6', gw]);
+    expect(aaaa.stdout).toContain(ip6);
+    expect((await nsRun(c.ns, ['busybox', 'ping', '-6', '-c', '1', '-W', '2', ip6])).code).toBe(0);
+    expect((await nsWget(c.ns, `http://[${ip6}]/`)).stdout).toContain('hello-v6');
+    expect((await nsRun(far.ns, ['busybox', 'ping', '-6', '-c', '1', '-W', '2', ip6])).code).not.toBe(0);
+  });
+
   it('keeps the netns and address across setupSandbox calls (restarts) and repairs after a crash on init', async () => {
     await mgr.create({ name: 'r1' });
     const id = newId();
