@@ -313,8 +313,16 @@ export class Manager implements ContainerManager {
     // what it goes back to when the start fails
     const prev = rec.state.status === 'created' ? 'created' : 'exited';
     let stage = 'rootfs';
+    const t: string[] = [];
+    let t0 = performance.now();
+    const lap = (name: string) => {
+      const n = performance.now();
+      t.push(`${name}=${Math.round(n - t0)}ms`);
+      t0 = n;
+    };
     try {
       const rootfs = await this.d.images.mountRootfs(id, rec.imageId);
+      lap('rootfs');
       stage = 'network';
       const net = await setupNetwork(rec, hostname, this.d.networks, (r) => {
         const o = this.find(r);
@@ -323,16 +331,18 @@ export class Manager implements ContainerManager {
       rec.netnsPath = net.netnsPath ?? undefined;
       rec.networks = net.sandbox?.endpoints ?? {};
       rec.ports = net.sandbox?.ports ?? [];
+      lap('network');
       stage = 'spec';
       const out = await prepareSpec({ rec, dir, rootfs, hostname, net, facts: this.d.facts });
       rec.path = out.spec.process.args[0] ?? rec.path;
       rec.args = out.spec.process.args.slice(1);
       await fsp.writeFile(path.join(dir, 'config.json'), JSON.stringify(out.spec, null, 1));
+      lap('spec');
       stage = 'create';
       await fsp.rm(this.p.exitFile(id), { force: true });
       await fsp.rm(this.p.persist(id), { recursive: true, force: true });
       await fsp.mkdir(this.p.persist(id), { recursive: true });
-      await this.d.runtime.delete(id); // a leftover from a crash would make create fail
+      if (rec.state.startedAt !== ZERO_TIME) await this.d.runtime.delete(id); // a leftover from a crash would make create fail
       const { pid } = await spawnConmon({
         conmon: this.d.conmon,
         id,
@@ -358,8 +368,11 @@ export class Manager implements ContainerManager {
         error: '',
         oomKilled: false,
       };
+      lap('create');
       stage = 'start';
       await this.d.runtime.start(id);
+      lap('start');
+      this.ctx.log(`started ${id.slice(0, 12)}: ${t.join(' ')}`);
     } catch (e) {
       const msg = (e as Error).message;
       this.ctx.log(`start ${id.slice(0, 12)} failed at ${stage}: ${msg}`);
