@@ -47,6 +47,9 @@ afterEach(async () => {
   await mgr.prune();
   await mgr.close();
   assertNoLeaks(root);
+  // the shared leak check reads iptables only; IPv6 networks also make an ip6tables chain
+  const id = testContext(root).naming.rootId;
+  expect((await run('ip6tables', ['-w', '-S'])).stdout.toLowerCase()).not.toContain(id);
   fs.rmSync(root, { recursive: true, force: true });
 });
 
