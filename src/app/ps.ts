@@ -64,7 +64,8 @@ export async function ps(deps: AppDeps, g: GlobalOptions, o: PsOptions): Promise
       Publishers: c.ports.map((p) => ({ URL: p.hostIp, TargetPort: p.containerPort, PublishedPort: p.hostPort, Protocol: p.protocol })),
       Labels: c.labels,
     }));
-    deps.stdout.write(JSON.stringify(rows) + '\n');
+    // As Compose v2.21+: one JSON object per line.
+    for (const r of rows) deps.stdout.write(JSON.stringify(r) + '\n');
     return 0;
   }
   deps.stdout.write(

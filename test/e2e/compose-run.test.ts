@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNoLeaks } from '../helpers/leaks.js';
 import { requireRoot, tempRoot } from '../helpers/root.js';
-import { BerthCli, eventually, writeFile } from '../fixtures/compose/cli.js';
+import { BerthCli, eventually, psRows, writeFile } from '../fixtures/compose/cli.js';
 
 requireRoot();
 
@@ -62,7 +62,7 @@ describe('compose waits and exits', () => {
     const r = cli.ok(['up', '--wait', '--wait-timeout', '60'], 0, { cwd: d });
     expect(Date.now() - t0).toBeGreaterThan(900);
     const ps = cli.ok(['ps', '-a', '--format', 'json'], 0, { cwd: d });
-    const rows = JSON.parse(ps.stdout) as { Service: string; State: string; ExitCode: number; Health: string }[];
+    const rows = psRows(ps.stdout) as { Service: string; State: string; ExitCode: number; Health: string }[];
     expect(rows.find((x) => x.Service === 'job')).toMatchObject({ State: 'exited', ExitCode: 0 });
     expect(rows.find((x) => x.Service === 'server')).toMatchObject({ State: 'running', Health: 'healthy' });
     expect(r.stderr).toMatch(/Ready/);
@@ -85,7 +85,7 @@ describe('compose waits and exits', () => {
     expect(r.code, r.stdout + r.stderr).toBe(3);
     expect(r.stdout).toMatch(/tester-1 +\| testing/);
     expect(r.stdout).toContain('tester-1 exited with code 3');
-    const rows = JSON.parse(cli.ok(['ps', '-a', '--format', 'json'], 0, { cwd: d }).stdout) as { Service: string; State: string }[];
+    const rows = psRows(cli.ok(['ps', '-a', '--format', 'json'], 0, { cwd: d }).stdout) as { Service: string; State: string }[];
     expect(rows.find((x) => x.Service === 'app')?.State).toBe('exited');
   });
 
