@@ -18,6 +18,8 @@ export interface Loc {
 interface Meta {
   self?: Loc;
   keys: Map<string | number, Loc>;
+  /** Where the key itself is written (for "unknown key"), when it differs from its value. */
+  keyNames?: Map<string, Loc>;
   tags?: Map<string | number, 'reset' | 'override'>;
 }
 
@@ -51,6 +53,25 @@ export class SourceMap {
 
   key(obj: unknown, key: string | number): Loc | undefined {
     return isObj(obj) ? this.meta.get(obj)?.keys.get(key) : undefined;
+  }
+
+  setKeyName(obj: object, key: string, loc: Loc | undefined): void {
+    if (!loc) return;
+    const m = this.get(obj);
+    (m.keyNames ??= new Map()).set(key, loc);
+  }
+
+  /** The position of the key named by the last segment of `path` (falls back to its value). */
+  locateKey(root: unknown, path: Path): Loc | undefined {
+    if (path.length === 0) return this.locate(root, path);
+    let node: unknown = root;
+    for (const seg of path.slice(0, -1)) {
+      if (!isObj(node)) return this.locate(root, path);
+      node = (node as Record<string | number, unknown>)[seg];
+    }
+    const last = path[path.length - 1]!;
+    const named = isObj(node) && typeof last === 'string' ? this.meta.get(node)?.keyNames?.get(last) : undefined;
+    return named ?? this.locate(root, path);
   }
 
   setTag(obj: object, key: string | number, tag: 'reset' | 'override'): void {

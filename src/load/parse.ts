@@ -83,6 +83,7 @@ function convert(ctx: LoadContext, doc: Document, node: unknown, at: At, state: 
       obj[key] = val;
       const pos = valNode?.range ? at(valNode.range[0]) : k && (k as YamlNode).range ? at((k as YamlNode).range![0]) : undefined;
       ctx.src.setKey(obj, key, pos);
+      if (k && (k as YamlNode).range) ctx.src.setKeyName(obj, key, at((k as YamlNode).range![0]));
       const tag = valNode && !isAlias(valNode) ? (valNode as { tag?: string }).tag : undefined;
       if (tag === '!reset' || tag === '!override') ctx.src.setTag(obj, key, tag === '!reset' ? 'reset' : 'override');
     }

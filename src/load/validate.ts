@@ -21,7 +21,10 @@ export function validateTree(ctx: LoadContext, tree: Tree, validator: SchemaVali
   // A value tagged !reset is not a value: it only removes what a file before set.
   const issues = validator(tree).filter((i) => (ctx.interpolate || !holdsVariable(tree, i.path)) && !underReset(ctx, tree, i.path));
   for (const i of issues) {
-    const at: { loc?: ReturnType<LoadContext['src']['locate']>; path: Path; hint?: string } = { loc: ctx.src.locate(tree, i.path), path: i.path };
+    const at: { loc?: ReturnType<LoadContext['src']['locate']>; path: Path; hint?: string } = {
+      loc: i.code === 'unknown-key' ? ctx.src.locateKey(tree, i.path) : ctx.src.locate(tree, i.path),
+      path: i.path,
+    };
     if (i.hint) at.hint = i.hint;
     ctx.diag.error(i.code, i.message, at);
   }
