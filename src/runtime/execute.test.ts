@@ -97,7 +97,7 @@ describe('execute', () => {
     engine.addImage(IMG);
     engine.unhealthy.add('demo-db-1');
     const { r } = await up(engine, demo());
-    expect(r.failed).toEqual([{ op: 'wait:db:healthy', error: 'service db is unhealthy; last probe exited 1: connection refused' }]);
+    expect(r.failed).toEqual([{ op: 'wait:db:healthy', error: 'service db is unhealthy; last probe exited 1: connection refused (migrate depends on it)' }]);
     expect(r.skipped).toEqual(expect.arrayContaining(['start:demo-migrate-1', 'start:demo-api-1', 'start:demo-web-1']));
     expect(engine.calls.filter((c) => c.startsWith('containerStart'))).toEqual(['containerStart demo-db-1']);
   });

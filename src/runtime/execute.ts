@@ -131,7 +131,7 @@ function describe(op: Operation, e: unknown): string {
       if (isEngineError(e, 'NOT_FOUND') && /image/i.test(msg)) return `${what}: image ${op.image} is not present (berth did not pull or build it in this run): ${msg}`;
       return `${what}: create failed: ${msg}`;
     case 'WaitService':
-      return `service ${op.service} ${msg}`;
+      return `service ${op.service} ${msg}${op.cause && op.cause !== '--wait' ? ` (${op.cause})` : ''}`;
     default:
       return `${what}: ${labelsOf(op).working.toLowerCase()} failed: ${msg}`;
   }
