@@ -85,6 +85,10 @@ services:
         - path: ./conf
           action: sync+restart
           target: /etc/web
+        - path: ./seed
+          action: sync
+          target: /seed
+          initial_sync: true
         - path: ./hooks
           action: sync+exec
           target: /hooks
@@ -94,6 +98,8 @@ services:
     image: busybox:latest
     build: ./api
     command: ["sleep", "3600"]
+    environment:
+      GREETING: \${GREETING:-none}
     stop_signal: SIGKILL
     develop:
       watch:
@@ -117,8 +123,11 @@ beforeAll(async () => {
   write('src/keep.txt', 'keep');
   write('conf/web.conf', 'v0');
   write('hooks/h', 'h0');
+  write('seed/sub/s.txt', 'seeded');
+  write('seed/Dockerfile', 'not synced by initial_sync, as Compose');
   write('api/.dockerignore', 'secret.env\n');
   write('api/Dockerfile', 'FROM busybox:latest\n');
+  write('.env', 'GREETING=hello\n');
   engine = await connectEngine({ root, env });
   await engine.imageImport(fs.createReadStream(busyboxTarball()), 'busybox:latest', BUSYBOX_CHANGES);
   deps = {
@@ -171,6 +180,11 @@ describe('berth watch (real engine)', () => {
     expect(visibleMs).toBeLessThan(5000);
   });
 
+  it('initial_sync copies the rule path in at start (without the Dockerfile, as Compose)', async () => {
+    await until('the seed inside web', async () => (await sh('web', 'cat /seed/sub/s.txt 2>/dev/null')).out === 'seeded');
+    expect((await sh('web', 'test -e /seed/Dockerfile; echo $?')).out.trim()).toBe('1');
+  });
+
   it('a new folder with files arrives whole; a renamed file moves', async () => {
     write('src/d/a.txt', 'a');
     write('src/d/e/b.txt', 'b');
@@ -188,6 +202,25 @@ describe('berth watch (real engine)', () => {
     await sleep(300);
     expect((await sh('web', 'test -e /app/skip.tmp; echo $?')).out.trim()).toBe('1');
     expect((await sh('api', 'test -e /srv/secret.env; echo $?')).out.trim()).toBe('1');
+  });
+
+  it('keeps permissions and symlinks', async () => {
+    write('src/run.sh', '#!/bin/sh\necho ran\n');
+    fs.chmodSync(path.join(dir, 'src/run.sh'), 0o750);
+    fs.symlinkSync('run.sh', path.join(dir, 'src/link'));
+    await until('the script and the link', async () => (await sh('web', 'stat -c %a /app/run.sh && readlink /app/link')).out === '750\nrun.sh\n');
+    expect((await sh('web', '/app/link')).out).toBe('ran\n');
+  });
+
+  it('a burst of 1500 files from another process arrives whole, in a few syncs', async () => {
+    const before = (out.join('').match(/web: synced/g) ?? []).length;
+    const { execFileSync } = await import('node:child_process');
+    fs.mkdirSync(path.join(dir, 'src/burst'));
+    execFileSync('sh', ['-c', 'cd "$1" && i=0; while [ $i -lt 1500 ]; do echo $i > f$i.txt; i=$((i+1)); done', 'sh', path.join(dir, 'src/burst')]);
+    await until('1500 files inside', async () => (await sh('web', 'ls /app/burst | wc -l')).out.trim() === '1500', 60_000);
+    expect((await sh('web', 'cat /app/burst/f1499.txt')).out).toBe('1499\n');
+    const syncs = (out.join('').match(/web: synced/g) ?? []).length - before;
+    expect(syncs).toBeLessThan(40);
   });
 
   it('sync+restart syncs, then restarts the container', async () => {
@@ -232,6 +265,21 @@ describe('berth watch (real engine)', () => {
     expect((await one('web')).id).toBe(ids.web);
     expect((await one('api')).id).toBe(ids.api);
     expect(out.join('')).toMatch(/compose\.yaml changed: reloaded \(added worker\)/);
+  });
+
+  it('a .env edit recreates the service that uses it (and only it); the new container catches up', async () => {
+    const ids = { web: (await one('web')).id, api: (await one('api')).id };
+    expect((await sh('api', 'echo $GREETING')).out).toBe('hello\n');
+    write('.env', 'GREETING=bonjour\n');
+    const api = await until('a recreated api', async () => {
+      const c = await one('api');
+      return c.id !== ids.api ? c : undefined;
+    });
+    expect((await engine.containerExec(api.id, { cmd: ['sh', '-c', 'echo $GREETING'] })).stdout).toBe('bonjour\n');
+    expect((await one('web')).id).toBe(ids.web);
+    // what was synced into the old api container is replayed into the new one
+    await until('the catch-up into the new api', async () => (await sh('api', 'cat /srv/marker.txt 2>/dev/null')).out === 'yes');
+    expect(out.join('')).toMatch(/\.env changed: reloaded \(changed api\)/);
   });
 
   it('an invalid edit prints the error and keeps the stack running', async () => {
