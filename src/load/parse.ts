@@ -21,8 +21,10 @@ export function parseYaml(ctx: LoadContext, file: string, text: string): Tree | 
   for (const e of doc.errors) {
     ok = false;
     const dup = e.code === 'DUPLICATE_KEY';
-    ctx.diag.error(dup ? 'duplicate-key' : 'yaml-syntax', dup ? 'duplicate key in one mapping' : `YAML syntax error: ${firstLine(e.message)}`, {
+    const key = dup ? /^\s*(["']?)([^"':\n]+)\1\s*:/.exec(text.slice(e.pos[0]))?.[2] : undefined;
+    ctx.diag.error(dup ? 'duplicate-key' : 'yaml-syntax', dup ? `duplicate key${key ? ` "${key.trim()}"` : ''} in one mapping` : `YAML syntax error: ${firstLine(e.message)}`, {
       loc: at(e.pos[0]),
+      hint: dup ? 'a mapping may name each key once; remove or merge the repeated one' : undefined,
     });
   }
   for (const w of doc.warnings) {
