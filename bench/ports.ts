@@ -5,6 +5,8 @@
  *   direct     host -> container address (routed over the bridge, no NAT)
  *   loopback   host -> 127.0.0.1:<published>  (DNAT in OUTPUT, route_localnet, MASQUERADE)
  *   gateway    host -> <bridge gateway>:<published>  (DNAT in OUTPUT, a host address)
+ *   proxy      host -> 127.0.0.1:<p> -> a userland proxy (a Node process piping sockets, like
+ *              docker-proxy) -> container address: the alternative berth did not take
  *
  *   sudo npx vite-node bench/ports.ts [-- --mb 256 --rounds 5]
  *
@@ -28,6 +30,8 @@ const ROUNDS = opt('--rounds', 5);
 
 // the sink: counts bytes per connection, answers the count when the sender half-closes
 const SINK = "require('net').createServer(s=>{let n=0;s.on('data',d=>n+=d.length);s.on('end',()=>s.end(String(n)))}).listen(9000)";
+const PROXY = (listen: number, host: string, port: number) =>
+  `require('net').createServer({allowHalfOpen:true},c=>{const u=require('net').connect({port:${port},host:'${host}',allowHalfOpen:true});c.pipe(u);u.pipe(c);c.on('error',()=>u.destroy());u.on('error',()=>c.destroy())}).listen(${listen},'127.0.0.1')`;
 
 function push(host: string, port: number, bytes: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -67,6 +71,7 @@ async function main(): Promise<void> {
   await mgr.init();
   const id = newId();
   let sink: ReturnType<typeof spawn> | undefined;
+  let proxy: ReturnType<typeof spawn> | undefined;
   try {
     await mgr.create({ name: 'bench' });
     const sb = await mgr.setupSandbox({ containerId: id, name: 'sink', hostname: 'sink', endpoints: [{ network: 'bench' }], ports: [{ containerPort: 9000, protocol: 'tcp' }] });
@@ -74,10 +79,19 @@ async function main(): Promise<void> {
     const hostPort = sb.ports[0]!.hostPort;
     sink = spawn('ip', ['netns', 'exec', nsName(sb.netnsPath), process.execPath, '-e', SINK], { stdio: 'ignore' });
     await waitFor('sink', async () => push(ep.ipAddress, 9000, 1 << 20).then(() => true, () => false));
+    const proxyPort = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    proxy = spawn(process.execPath, ['-e', PROXY(proxyPort, ep.ipAddress, 9000)], { stdio: 'ignore' });
+    await waitFor('proxy', async () => push('127.0.0.1', proxyPort, 1 << 20).then(() => true, () => false));
     const paths: [string, string, number][] = [
       ['direct', ep.ipAddress, 9000],
       ['loopback', '127.0.0.1', hostPort],
       ['gateway', ep.gateway, hostPort],
+      ['proxy', '127.0.0.1', proxyPort],
     ];
     const results = new Map<string, number[]>(paths.map(([n]) => [n, []]));
     for (let r = 0; r < ROUNDS; r++) {
@@ -92,9 +106,10 @@ async function main(): Promise<void> {
       console.log(`${name.padEnd(10)} ${m.toFixed(0).padStart(6)}   ${((m / direct) * 100).toFixed(0).padStart(6)}%    ${xs.map((x) => x.toFixed(0)).join(' ')}`);
     }
   } finally {
-    if (sink?.pid) {
+    for (const child of [sink, proxy]) {
+      if (!child?.pid) continue;
       try {
-        process.kill(sink.pid, 'SIGKILL');
+        process.kill(child.pid, 'SIGKILL');
       } catch {
         // gone
       }
