@@ -86,7 +86,7 @@ export async function stats(deps: AppDeps, g: GlobalOptions, services: string[],
       const rows = await Promise.all(
         containers.map(async (c) => {
           const s = await engine.containerStats(c.id).catch(() => undefined);
-          return [c.id.slice(0, 12), nameOf(c), s ? `${s.cpuPercent.toFixed(2)}%` : '--', s ? `${human(s.memoryUsage)} / ${human(s.memoryLimit)}` : '--', s ? `${human(s.netRx)} / ${human(s.netTx)}` : '--', s ? String(s.pids) : '--'];
+          return [c.id.slice(0, 12), nameOf(c), s ? `${s.cpuPercent.toFixed(2)}%` : '--', s ? `${human(s.memoryUsage)} / ${s.memoryLimit ? human(s.memoryLimit) : 'unlimited'}` : '--', s ? `${human(s.netRx)} / ${human(s.netTx)}` : '--', s ? String(s.pids) : '--'];
         }),
       );
       const text = table(['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'NET I/O', 'PIDS'], rows);
