@@ -272,6 +272,29 @@ describe('WatchSession', () => {
     expect(engine.syncs[0]!.ops).toEqual([{ op: 'copy', hostPath: path.join(dir, 'src', 'a.js'), containerPath: '/app/a.js' }]);
   });
 
+  it('a rule path made after the watch started is watched and synced once it appears', async () => {
+    await startContainer('web');
+    fs.rmSync(path.join(dir, 'src'), { recursive: true });
+    await start(async () => loaded(project()));
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.writeFileSync(path.join(dir, 'src', 'first.js'), '1');
+    await until(() => engine.syncs.some((s) => s.ops.some((o) => o.containerPath === '/app' || o.containerPath === '/app/first.js')));
+    // and from then on, edits inside it are seen
+    fs.writeFileSync(path.join(dir, 'src', 'second.js'), '2');
+    await until(() => engine.syncs.some((s) => s.ops.some((o) => o.containerPath === '/app/second.js')));
+  });
+
+  it('skips a sync rule whose path is bind-mounted into the service', async () => {
+    const p = project();
+    p.services.web!.volumes = [{ type: 'bind', source: dir, target: '/app' }];
+    await startContainer('web');
+    await start(async () => loaded(p));
+    expect(lines.some((l) => l.includes('is bind-mounted into the container; its sync rule is skipped'))).toBe(true);
+    fs.writeFileSync(path.join(dir, 'src', 'x.js'), '1');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(engine.syncs.flatMap((s) => s.ops.map((o) => o.containerPath))).not.toContain('/app/x.js');
+  });
+
   it('refuses a project without watch rules', async () => {
     const p: Project = { name: 'demo', services: { db: { image: 'busybox' } } };
     await start(async () => loaded(p));

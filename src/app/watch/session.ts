@@ -57,6 +57,7 @@ export interface WatchOptions {
 
 export const DEFAULT_QUIET_MS = 20;
 export const DEFAULT_REBUILD_THRESHOLD = 1000;
+const MISSING_POLL_MS = 250;
 
 const INITIAL_SYNC_SKIP = new Set(['Dockerfile', 'compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml', 'compose.override.yaml', 'compose.override.yml', 'docker-compose.override.yaml', 'docker-compose.override.yml']);
 
@@ -158,9 +159,38 @@ export class WatchSession<L extends Loaded = Loaded> {
     return containing.length > 0 && containing.every((r) => r.skipsWholeDir(abs));
   };
 
+  /**
+   * chokidar 4 does not pick up a watched path that does not exist yet (nor one deleted and
+   * made again): rule paths that are missing are looked for every MISSING_POLL_MS, and
+   * watched — and synced whole — once they appear.
+   */
+  private missing = new Set<string>();
+  private missingTimer?: NodeJS.Timeout;
+
+  private checkMissing = (): void => {
+    for (const root of [...this.missing]) {
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(root);
+      } catch {
+        continue;
+      }
+      this.missing.delete(root);
+      if (!this.state.rules.some((r) => r.root === root)) continue;
+      this.watcher?.unwatch([root]);
+      this.watcher?.add([root]);
+      this.onFileEvent({ kind: st.isDirectory() ? 'addDir' : 'add', path: root });
+    }
+  };
+
+  private trackMissing(paths: string[]): void {
+    for (const p of paths) if (!fs.existsSync(p)) this.missing.add(p);
+  }
+
   private onFileEvent = (ev: FileEvent): void => {
     const s = this.state;
     const p = ev.path;
+    if ((ev.kind === 'unlinkDir' || ev.kind === 'unlink') && s.rules.some((r) => r.root === p)) this.missing.add(p);
     if (s.configFiles.has(p) || s.ignoreFiles.has(p) || s.rules.some((r) => r.accepts(p))) this.coalescer.push(ev);
   };
 
@@ -249,6 +279,7 @@ export class WatchSession<L extends Loaded = Loaded> {
     const newPaths = this.watchedPaths(next);
     this.watcher?.unwatch(oldPaths.filter((p) => !newPaths.includes(p)));
     this.watcher?.add(newPaths.filter((p) => !oldPaths.includes(p)));
+    this.trackMissing(next.rules.map((r) => r.root));
     const what = [added.length ? `added ${added.join(', ')}` : '', changed.length ? `changed ${changed.join(', ')}` : '', removed.length ? `removed ${removed.join(', ')} (left running; \`berth up --remove-orphans\` removes it)` : '']
       .filter(Boolean)
       .join('; ');
@@ -311,10 +342,13 @@ export class WatchSession<L extends Loaded = Loaded> {
       onNotice: (m) => deps.print(`watch: ${m}`),
       onError: (e) => deps.print(`watch: ${e.message}`),
     });
+    this.trackMissing(this.state.rules.map((r) => r.root));
+    this.missingTimer = setInterval(this.checkMissing, MISSING_POLL_MS);
     for (const s of services) void this.applier.initialSync(s);
     deps.print(`watching ${paths.length} path${paths.length === 1 ? '' : 's'} for ${services.join(', ')} (${this.watcher.polling ? 'polling' : 'inotify'}, quiet period ${this.quietMs} ms)`);
     opts.onReady?.({ polling: this.watcher.polling, paths });
     if (!deps.signal.aborted) await new Promise<void>((res) => deps.signal.addEventListener('abort', () => res(), { once: true }));
+    clearInterval(this.missingTimer);
     this.coalescer.close();
     await this.watcher.close();
     await this.applier.idle();
