@@ -386,8 +386,10 @@ export class BridgeNetworkManager implements NetworkManager {
     await this.checkHostIps(wanted);
     await this.lock.run(async () => {
       const fresh = await this.store.sandboxes();
+      const before = fresh.filter(isActive).length;
       await this.conflicts(wanted, fresh, containerId, await hostListeners(this.exec, this.dnatChain));
-      await this.syncFirewallAndDns(undefined, fresh);
+      // idle holders were released: their rules go now
+      if (fresh.filter(isActive).length !== before) await this.syncFirewallAndDns(undefined, fresh);
     });
   }
 
