@@ -56,7 +56,8 @@ export function applyProbe(s: HealthState, entry: HealthLogEntry, cfg: HealthCon
   return { status: streak >= cfg.retries ? 'unhealthy' : s.status, failingStreak: streak, log };
 }
 
-export type Probe = (cmd: string[], timeoutMs: number) => Promise<{ exitCode: number; output: string }>;
+/** null = no probe this time (container paused). */
+export type Probe = (cmd: string[], timeoutMs: number) => Promise<{ exitCode: number; output: string } | null>;
 
 export class HealthMonitor {
   private timer: NodeJS.Timeout | undefined;
@@ -94,13 +95,17 @@ export class HealthMonitor {
   private async tick(): Promise<void> {
     if (this.stopped) return;
     const start = new Date(this.now()).toISOString();
-    let res: { exitCode: number; output: string };
+    let res: { exitCode: number; output: string } | null;
     try {
       res = await this.probe(this.cfg.cmd, this.cfg.timeout);
     } catch (e) {
       res = { exitCode: -1, output: (e as Error).message };
     }
     if (this.stopped) return;
+    if (!res) {
+      this.schedule();
+      return;
+    }
     const entry: HealthLogEntry = { start, end: new Date(this.now()).toISOString(), exitCode: res.exitCode, output: res.output.slice(0, HEALTH_OUTPUT_MAX) };
     const before = this.get();
     const after = applyProbe(before, entry, this.cfg, this.inStartPeriod());

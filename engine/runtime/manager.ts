@@ -400,6 +400,8 @@ export class Manager implements ContainerManager {
       cfg,
       Date.parse(rec.state.startedAt),
       async (cmd, timeoutMs) => {
+        // a frozen container cannot run a probe (exec would hang): skip, as Docker does
+        if (rec.state.status === 'paused') return null;
         const r = await this.execIn(rec, { cmd }, undefined, timeoutMs);
         return { exitCode: r.exitCode, output: r.stdout + r.stderr };
       },
@@ -462,6 +464,7 @@ export class Manager implements ContainerManager {
   /** Everything a stopped container no longer needs: runtime state, cgroups, netns, rootfs mount. */
   private async cleanupAfterExit(rec: ContainerRecord): Promise<void> {
     const id = rec.id;
+    const t: string[] = [];
     const steps: [string, () => Promise<unknown>][] = [
       ['runtime delete', () => this.d.runtime.delete(id)],
       ['cgroups', async () => {
@@ -471,15 +474,20 @@ export class Manager implements ContainerManager {
       ['network', () => ((rec.config.network?.mode ?? 'bridge') === 'container' || rec.config.network?.mode === 'host' ? Promise.resolve() : this.d.networks.teardownSandbox(id))],
       ['rootfs', () => this.d.images.unmountRootfs(id)],
       ['files', () => fsp.rm(this.p.pidFile(id), { force: true })],
+      // conmon makes <socket-dir>/<cuuid>/ for the attach socket and leaves the folder
+      ['attach dir', () => fsp.rm(path.join(this.p.socketDir, id.slice(0, 12)), { recursive: true, force: true })],
     ];
     for (const [what, fn] of steps) {
+      const t0 = performance.now();
       try {
         await fn();
+        t.push(`${what}=${Math.round(performance.now() - t0)}ms`);
       } catch (e) {
         this.ctx.log(`cleanup ${id.slice(0, 12)} ${what}: ${(e as Error).message}`);
       }
     }
     rec.netnsPath = undefined;
+    this.ctx.log(`cleaned up ${id.slice(0, 12)}: ${t.join(' ')}`);
   }
 
   private scheduleRestart(rec: ContainerRecord): void {

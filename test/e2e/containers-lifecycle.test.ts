@@ -24,6 +24,8 @@ afterEach(async () => {
   const root = rig.root;
   await rig.teardown();
   assertNoLeaks(root);
+  // no per-container files left under the root either
+  for (const d of ['containers', 'run/sock', 'run/exits', 'run/crun']) expect(fs.readdirSync(`${root}/${d}`)).toEqual([]);
   rmRoot(root);
 });
 
