@@ -55,7 +55,7 @@ export const TREE_PASSES: Pass[] = [
 export const PROJECT_PASSES: Pass[] = [
   { name: 'name', run: (s) => (s.name = resolveProjectName(s.ctx, s.tree, s.explicitName, s.projectDir)) },
   { name: 'defaults', run: (s) => applyDefaults(s.tree, s.name) },
-  { name: 'service-environment', run: (s) => resolveServiceEnvironment(s.ctx, s.tree) },
+  { name: 'service-environment', run: (s) => resolveServiceEnvironment(s.ctx, s.tree, s.projectDir) },
   { name: 'bind', run: bind },
   { name: 'profiles', run: profiles },
   { name: 'consistency', run: (s) => checkConsistency(s.ctx, s.project!, s.allServices) },

@@ -4,10 +4,11 @@
  * `environment` takes the value from the shell / .env, and stays null when there is none.
  * env files are read here (after paths became absolute). `env_file` stays in the output.
  */
+import path from 'node:path';
 import { isMap, type LoadContext, type Tree } from './context.js';
 import { parseDotenv } from './dotenv.js';
 
-export function resolveServiceEnvironment(ctx: LoadContext, tree: Tree): void {
+export function resolveServiceEnvironment(ctx: LoadContext, tree: Tree, projectDir: string): void {
   const services = tree.services;
   if (!isMap(services)) return;
   for (const [name, s] of Object.entries(services)) {
@@ -22,14 +23,16 @@ export function resolveServiceEnvironment(ctx: LoadContext, tree: Tree): void {
         if (!isMap(e) || typeof e.path !== 'string') return;
         if (!ctx.interpolate && e.path.includes('$')) return; // not interpolated: nothing to read yet
         const loc = ctx.src.key(s.env_file, i) ?? ctx.src.key(s, 'env_file');
-        if (!ctx.io.exists(e.path) || ctx.io.isDir(e.path)) {
+        // Relative only when path resolution is off: still read the file the path means.
+        const file = path.resolve(projectDir, e.path);
+        if (!ctx.io.exists(file) || ctx.io.isDir(file)) {
           if (e.required !== false) {
             ctx.diag.error('env-file', `env file ${e.path} not found`, { loc, path: ['services', name, 'env_file', i], hint: 'create it, or mark it `required: false`' });
           }
           return;
         }
-        const r = parseDotenv(ctx.io.readFile(e.path), (n) => ctx.vars[n], e.format === 'raw');
-        for (const err of r.errors) ctx.diag.error('env-file', err.message.replace(/^line \d+: /, ''), { loc: { file: e.path, line: err.line, col: 1 } });
+        const r = parseDotenv(ctx.io.readFile(file), (n) => ctx.vars[n], e.format === 'raw');
+        for (const err of r.errors) ctx.diag.error('env-file', err.message.replace(/^line \d+: /, ''), { loc: { file, line: err.line, col: 1 } });
         Object.assign(fromFiles, r.values);
       });
     }

@@ -86,6 +86,9 @@ describe('berth config', () => {
     } finally {
       fs.rmSync(out, { force: true });
     }
+    const rel = JSON.parse(berth(['config', '--no-path-resolution', '--format', 'json'], { cwd: path.join(FIX, 'canonical') }).out);
+    expect(rel.services.app.build.context).toBe('.');
+    expect(rel.services.app.env_file[0].path).toBe('app.env');
     const raw = berth(['config', '--no-interpolate', '--format', 'json'], { cwd: path.join(FIX, 'no-interpolate') });
     expect(JSON.parse(raw.out).services.app.image).toBe('app:${TAG:-latest}');
   });

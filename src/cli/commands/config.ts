@@ -15,6 +15,7 @@ interface ConfigFlags {
   variables?: boolean;
   hash?: string;
   interpolate?: boolean;
+  pathResolution?: boolean;
   quiet?: boolean;
   output?: string;
   graph?: string;
@@ -36,6 +37,7 @@ export function register(program: Command): void {
     .option('--variables', 'print the variables the files use, with their defaults')
     .option('--hash <SERVICE>', 'print the config hash of a service ("*" for all)')
     .option('--no-interpolate', 'do not substitute variables')
+    .option('--no-path-resolution', 'keep file paths as written (relative)')
     .option('-q, --quiet', 'only validate the configuration, print nothing')
     .option('-o, --output <FILE>', 'write the output to FILE instead of standard output')
     .option('--graph <FORMAT>', 'print the dependency graph: dot, mermaid or json')
@@ -61,6 +63,7 @@ export async function configText(flags: ConfigFlags, globals: GlobalLoadFlags, e
   // --variables lists what the files use; it must work before the variables are set.
   if (flags.interpolate === false || flags.variables) opts.interpolate = false;
   if (flags.only && flags.only.length) opts.services = flags.only;
+  if (flags.pathResolution === false) opts.resolvePaths = false;
   const result = await loadProject(opts);
   if (flags.only && flags.only.length) {
     const { withSelectedServices } = await import('../../model/profiles.js');
