@@ -16,6 +16,17 @@ import { WatchSession, type Loaded } from './session.js';
 
 class RecordingEngine extends FakeEngine {
   syncs: { id: string; ops: SyncOp[] }[] = [];
+  /** The first events() streams fail (an engine restart, say). */
+  failEvents = 0;
+  override events(...a: Parameters<FakeEngine['events']>): ReturnType<FakeEngine['events']> {
+    if (this.failEvents > 0) {
+      this.failEvents--;
+      return (async function* () {
+        throw new Error('connection reset');
+      })();
+    }
+    return super.events(...a);
+  }
   override async containerSync(id: string, ops: SyncOp[]): Promise<SyncResult> {
     const r = await super.containerSync(id, ops);
     this.syncs.push({ id, ops });
@@ -293,6 +304,18 @@ describe('WatchSession', () => {
     fs.writeFileSync(path.join(dir, 'src', 'x.js'), '1');
     await new Promise((r) => setTimeout(r, 200));
     expect(engine.syncs.flatMap((s) => s.ops.map((o) => o.containerPath))).not.toContain('/app/x.js');
+  });
+
+  it('follows engine events again after the stream broke', async () => {
+    await startContainer('web', 1);
+    engine.failEvents = 1;
+    await start(async () => loaded(project()));
+    fs.writeFileSync(path.join(dir, 'src', 'early.js'), 'x');
+    await until(() => engine.syncs.length >= 1);
+    await until(() => lines.some((l) => l.includes('engine events interrupted (connection reset); retrying')));
+    await new Promise((r) => setTimeout(r, 1200));
+    const fresh = await startContainer('web', 2);
+    await until(() => engine.syncs.some((s) => s.id === fresh));
   });
 
   it('refuses a project without watch rules', async () => {

@@ -58,6 +58,7 @@ export interface WatchOptions {
 export const DEFAULT_QUIET_MS = 20;
 export const DEFAULT_REBUILD_THRESHOLD = 1000;
 const MISSING_POLL_MS = 250;
+const EVENTS_RETRY_MS = 1000;
 
 const INITIAL_SYNC_SKIP = new Set(['Dockerfile', 'compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml', 'compose.override.yaml', 'compose.override.yml', 'docker-compose.override.yaml', 'docker-compose.override.yml']);
 
@@ -296,21 +297,37 @@ export class WatchSession<L extends Loaded = Loaded> {
     }
   }
 
-  private async followStarts(): Promise<void> {
+  /**
+   * Engine events of the project's containers: any of them drops the cached container list
+   * of its service; a start hands the container what it lacks. The stream is opened again
+   * when it ends (an engine restart), after a pause.
+   */
+  private async followEvents(): Promise<void> {
     const { engine, signal } = this.deps;
-    try {
-      const stream = engine.events({ filters: { type: ['container'], label: [`${LABEL_PROJECT}=${this.state.project.name}`] } }, signal);
-      for await (const ev of stream) {
-        const svc = ev.attributes[LABEL_SERVICE];
-        if (!svc) continue;
-        if (ev.action.startsWith('exec_') || ev.action.startsWith('health_status')) continue;
-        this.applier.invalidate(svc);
-        if ((ev.action === 'start' || ev.action === 'restart') && this.state.rules.some((r) => r.service === svc && isSyncAction(r.rule.action))) {
-          void this.applier.containerStarted(svc, ev.id);
+    let warned = false;
+    while (!signal.aborted) {
+      try {
+        const stream = engine.events({ filters: { type: ['container'], label: [`${LABEL_PROJECT}=${this.state.project.name}`] } }, signal);
+        for await (const ev of stream) {
+          warned = false;
+          const svc = ev.attributes[LABEL_SERVICE];
+          if (!svc || ev.action.startsWith('exec_') || ev.action.startsWith('health_status')) continue;
+          this.applier.invalidate(svc);
+          if ((ev.action === 'start' || ev.action === 'restart') && this.state.rules.some((r) => r.service === svc && isSyncAction(r.rule.action))) {
+            void this.applier.containerStarted(svc, ev.id);
+          }
         }
+      } catch (e) {
+        if (signal.aborted) return;
+        if (!warned) this.deps.print(`engine events interrupted (${e instanceof Error ? e.message : String(e)}); retrying`);
+        warned = true;
       }
-    } catch (e) {
-      if (!signal.aborted) this.deps.print(`engine events stopped (${e instanceof Error ? e.message : String(e)}); restarted containers will not catch up`);
+      if (signal.aborted) return;
+      this.applier.invalidate();
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, EVENTS_RETRY_MS);
+        signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+      });
     }
   }
 
@@ -330,7 +347,7 @@ export class WatchSession<L extends Loaded = Loaded> {
     });
     const services = [...new Set(this.state.rules.map((r) => r.service))];
     await this.applier.adopt(services);
-    const events = this.followStarts();
+    const events = this.followEvents();
     this.coalescer = new Coalescer({ quietMs: this.quietMs, onBatch: this.onBatch });
     const paths = this.watchedPaths(this.state);
     this.watcher = await startWatcher({
