@@ -134,6 +134,7 @@ export async function realBench({ ROOT, EDITS, QUIET, poll, runEdits, report, sl
       rebuilds.push(performance.now() - t0);
       await sleep(200);
     }
+    if (process.env.BENCH_DEBUG) console.log(lines.join("").split("\n").filter((l) => /app:/.test(l)).slice(-12).join("\n"));
     results.push(report('real engine, one-file rebuild (warm cache) + recreate', rebuilds));
   } finally {
     ac.abort();
