@@ -9,6 +9,8 @@ import type { RunOptions, RunResult } from '../common/exec.js';
 export type Exec = (cmd: string, args: string[], opts?: RunOptions) => Promise<RunResult>;
 
 export const NETNS_DIR = '/run/netns';
+/** The resolver address containers see (Docker's). */
+export const LOCAL_DNS = '127.0.0.11';
 
 export interface LinkInfo {
   ifname: string;
@@ -167,6 +169,34 @@ export class Kernel {
         `link set ${o.ifname} up`,
       ].join('\n') + '\n',
     });
+  }
+
+  /**
+   * Docker's resolver address inside the container: 127.0.0.11:53 is DNAT'd to the embedded
+   * server on `gateway` and the 127.0.0.0/8 source SNAT'd to the container's `address` on
+   * that network (so the server can tell who asks), with route_localnet on in the netns.
+   * The chains live in the sandbox's own netns and vanish with it. One spawn.
+   */
+  async ensureLocalDns(netns: string, gateway: string, address: string): Promise<void> {
+    const rules = [
+      '*nat',
+      ':BERTH_OUTPUT - [0:0]',
+      ':BERTH_POSTROUTING - [0:0]',
+      ...['udp', 'tcp'].flatMap((p) => [
+        `-A BERTH_OUTPUT -d ${LOCAL_DNS}/32 -p ${p} -m ${p} --dport 53 -j DNAT --to-destination ${gateway}:53`,
+        `-A BERTH_POSTROUTING -s 127.0.0.0/8 -d ${gateway}/32 -p ${p} -m ${p} --dport 53 -j SNAT --to-source ${address}`,
+      ]),
+      'COMMIT',
+      '',
+    ].join('\n');
+    const script = [
+      'set -e',
+      'echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet',
+      'iptables-restore -w --noflush',
+      `iptables -w -t nat -C OUTPUT -d ${LOCAL_DNS}/32 -j BERTH_OUTPUT 2>/dev/null || iptables -w -t nat -I OUTPUT 1 -d ${LOCAL_DNS}/32 -j BERTH_OUTPUT`,
+      'iptables -w -t nat -C POSTROUTING -j BERTH_POSTROUTING 2>/dev/null || iptables -w -t nat -I POSTROUTING 1 -j BERTH_POSTROUTING',
+    ].join('\n');
+    await this.exec('ip', ['netns', 'exec', netns, 'sh', '-c', script], { input: rules });
   }
 
   async setDefaultRoute(netns: string, gateway: string | undefined, ifname?: string, family: '-4' | '-6' = '-4'): Promise<void> {

@@ -29,7 +29,7 @@ import { renderHosts, renderResolvConf, parseResolvConf } from './files.js';
 import { chainNames, Firewall, Firewall6 } from './firewall.js';
 import { allocateAddress, allocateAddress6, DEFAULT_POOL, macFor, planIpv6, planNetworkIpam, prefixLen } from './ipam.js';
 import { parseCidr6 } from './cidr6.js';
-import { type Exec, Kernel, NETNS_DIR, readSysctl, writeSysctl } from './kernel.js';
+import { type Exec, Kernel, LOCAL_DNS, NETNS_DIR, readSysctl, writeSysctl } from './kernel.js';
 import { Lock } from './lock.js';
 import { assignPorts, type BerthHolder, findConflict, type HostListener, hostListeners } from './ports.js';
 import { type EndpointRecord, isActive, type NetworkRecord, NetworkStore, type SandboxRecord } from './store.js';
@@ -497,6 +497,9 @@ export class BridgeNetworkManager implements NetworkManager {
     }
     const primary = sb.endpoints.find((e) => !nets.get(e.networkId)?.internal);
     await this.kernel.setDefaultRoute(sb.netns, primary ? nets.get(primary.networkId)!.ipam.gateway : undefined, primary?.ifname);
+    // 127.0.0.11 reaches the embedded server on the first network's gateway
+    const dnsEp = primary ?? sb.endpoints.find((e) => nets.has(e.networkId));
+    if (dnsEp) await this.kernel.ensureLocalDns(sb.netns, nets.get(dnsEp.networkId)!.ipam.gateway, dnsEp.ipAddress);
     const primary6 = sb.endpoints.find((e) => e.ipv6Address && !nets.get(e.networkId)?.internal);
     if (primary6 || sb.endpoints.some((e) => e.ipv6Address)) {
       await this.kernel.setDefaultRoute(sb.netns, primary6 ? nets.get(primary6.networkId)!.ipam.gateway6 : undefined, primary6?.ifname, '-6');
@@ -520,7 +523,7 @@ export class BridgeNetworkManager implements NetworkManager {
       endpoints,
       ports: sb.ports,
       hosts: renderHosts({ hostname: sb.hostname, addresses: sb.endpoints.slice(0, 1).map((e) => e.ipAddress), extraHosts: sb.extraHosts, gateway: first?.ipam.gateway }),
-      resolvConf: renderResolvConf({ nameserver: first?.ipam.gateway, search: sb.dnsSearch ?? host.search, options: sb.dnsOptions ?? host.options }),
+      resolvConf: renderResolvConf({ nameserver: first ? LOCAL_DNS : undefined, search: sb.dnsSearch ?? host.search, options: sb.dnsOptions ?? host.options }),
     };
   }
 

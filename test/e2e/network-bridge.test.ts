@@ -93,7 +93,9 @@ describe('bridge networks', () => {
     // and as a container would: its resolv.conf points at the gateway, wget resolves the name
     const resolv = path.join(root, 'client-resolv.conf');
     fs.writeFileSync(resolv, client.sb.resolvConf);
-    expect(client.sb.resolvConf).toContain(`nameserver ${frontGw}`);
+    // Docker's resolver address, DNAT'd inside the netns to the server on the gateway
+    expect(client.sb.resolvConf).toContain('nameserver 127.0.0.11');
+    expect(await nsLookup(client.ns, 'www', '127.0.0.11')).toEqual([webIp]);
     const byName = await nsRunWithResolv(client.ns, resolv, 'timeout 3 busybox wget -q -O - http://www/');
     expect(byName.stdout).toContain('hello-from-web');
 
@@ -216,8 +218,8 @@ describe('bridge networks', () => {
     expect(await nsLookup(nsName(a.netnsPath), 'd2', gw)).toEqual([b.endpoints.bridge!.ipAddress]);
     expect(a.hosts).toContain(`${a.endpoints.bridge!.ipAddress}\td1`);
     expect(a.hosts).toContain('10.1.2.3\tdb.local');
-    expect(a.resolvConf).toBe(`nameserver ${gw}\nsearch corp.example\noptions ndots:1\n`);
-    expect(b.resolvConf).toBe(`nameserver ${gw}\nsearch host.example\noptions edns0\n`);
+    expect(a.resolvConf).toBe('nameserver 127.0.0.11\nsearch corp.example\noptions ndots:1\n');
+    expect(b.resolvConf).toBe('nameserver 127.0.0.11\nsearch host.example\noptions edns0\n');
     const bridgeName = (await mgr.inspect('bridge')).bridge;
     for (const s of [a, b]) await mgr.teardownSandbox(Object.keys((await mgr.inspect('bridge')).containers).find((id) => s.netnsPath.endsWith(id.slice(0, 12)))!);
     await expect(mgr.inspect('bridge')).rejects.toMatchObject({ code: 'NOT_FOUND' });

@@ -66,7 +66,8 @@ describe('networks under containers', () => {
     expect((await sh(client, wget('http://www/'))).out).toContain('hello-web');
     expect((await sh(both, wget('http://web/'))).out).toContain('hello-web');
     expect((await sh(both, wget('http://db/'))).out).toContain('hello-db');
-    expect((await sh(client, 'cat /etc/resolv.conf')).out).toMatch(/^nameserver 10\./m);
+    expect((await sh(client, 'cat /etc/resolv.conf')).out).toMatch(/^nameserver 127\.0\.0\.11$/m);
+    expect((await sh(client, 'nslookup www')).out).toMatch(/Server:\s+127\.0\.0\.11/);
 
     const dbIp = (await rig.mgr.containerInspect(db)).networks.back!.ipAddress;
     const byName = await sh(client, wget('http://db/'));
