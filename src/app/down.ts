@@ -4,14 +4,17 @@ import { executeOrThrow } from '../runtime/execute.js';
 import { observe } from '../runtime/observe.js';
 import type { AppDeps, GlobalOptions } from './context.js';
 import { lockProject } from './lock.js';
-import { projectOrName } from './project.js';
+import { allServices, projectOrName } from './project.js';
 
 export async function down(deps: AppDeps, g: GlobalOptions, o: DownOptions & { dryRun?: boolean }): Promise<number> {
   const ref = await projectOrName(deps, g);
   const engine = await deps.connect();
   const lock = await lockProject(deps.lockDir, ref.name, deps.clock, (t) => deps.stderr.write(t + '\n'));
   try {
-    const plan = planDown(ref.loaded?.project, await observe(engine, ref.name), o);
+    const observed = await observe(engine, ref.name);
+    const project = ref.loaded?.project;
+    const knownServices = project && observed.containers.some((c) => !c.oneoff && !project.services[c.service]) ? await allServices(deps, g) : undefined;
+    const plan = planDown(project, observed, { ...o, knownServices });
     if (o.dryRun) {
       deps.stdout.write(planToText(plan).replace(/^/gm, 'DRY-RUN: ').replace(/DRY-RUN: $/, ''));
       return 0;

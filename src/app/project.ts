@@ -35,3 +35,16 @@ export async function projectOrName(deps: AppDeps, g: GlobalOptions): Promise<Pr
     throw e;
   }
 }
+
+/**
+ * Every service of the file, whatever the profiles (so containers of a service a profile
+ * disabled are not taken for orphans). Loads the files again with every profile on; only
+ * called when the engine shows containers of services the loaded project lacks.
+ */
+export async function allServices(deps: AppDeps, g: GlobalOptions): Promise<string[]> {
+  try {
+    return Object.keys((await deps.load({ ...g, profile: ['*'] })).project.services);
+  } catch {
+    return [];
+  }
+}

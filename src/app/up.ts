@@ -11,7 +11,7 @@ import { observe } from '../runtime/observe.js';
 import { attach } from './attach.js';
 import type { AppDeps, GlobalOptions } from './context.js';
 import { lockProject } from './lock.js';
-import { loadProject, type ProjectRef } from './project.js';
+import { allServices, loadProject, type ProjectRef } from './project.js';
 
 export interface UpCommandOptions extends UpOptions {
   detach?: boolean;
@@ -31,9 +31,12 @@ function imageRefs(ref: ProjectRef): string[] {
 }
 
 /** Observes and reconciles: the plan `up` would carry out. */
-export async function computePlan(engine: Engine, ref: ProjectRef, o: UpOptions): Promise<Plan> {
+export async function computePlan(engine: Engine, ref: ProjectRef, o: UpOptions, known?: () => Promise<string[]>): Promise<Plan> {
   const observed = await observe(engine, ref.name, imageRefs(ref));
-  return reconcile(ref.loaded!.project, buildGraph(ref.loaded!.project), observed, o);
+  const project = ref.loaded!.project;
+  let knownServices = o.knownServices;
+  if (!knownServices && known && observed.containers.some((c) => !c.oneoff && !project.services[c.service])) knownServices = await known();
+  return reconcile(project, buildGraph(project), observed, { ...o, knownServices });
 }
 
 export async function up(deps: AppDeps, g: GlobalOptions, o: UpCommandOptions): Promise<number> {
@@ -50,7 +53,7 @@ export async function up(deps: AppDeps, g: GlobalOptions, o: UpCommandOptions): 
   const lock = await lockProject(deps.lockDir, ref.name, deps.clock, (t) => deps.stderr.write(t + '\n'), ac.signal);
   const startedAt = new Date(deps.clock.now()).toISOString();
   try {
-    const plan = await computePlan(engine, ref, o);
+    const plan = await computePlan(engine, ref, o, () => allServices(deps, g));
     if (o.dryRun) {
       deps.stdout.write(planToText(plan).replace(/^/gm, 'DRY-RUN: ').replace(/DRY-RUN: $/, ''));
       return 0;
@@ -59,7 +62,7 @@ export async function up(deps: AppDeps, g: GlobalOptions, o: UpCommandOptions): 
     deps.sink.start(`project ${ref.name}`);
     const ctx: ExecuteContext = { engine, project: ref.loaded!.project, meta: ref.meta, env: deps.env, sink: deps.sink, clock: deps.clock, signal: ac.signal, waitTimeoutMs: o.waitTimeout ? o.waitTimeout * 1000 : undefined };
     try {
-      await apply(deps, ref, plan, o, ctx);
+      await apply(deps, ref, plan, o, ctx, () => allServices(deps, g));
     } catch (e) {
       if (!ac.signal.aborted) throw e; // interrupted: the steps cut short are not the story
     } finally {
@@ -83,12 +86,12 @@ export async function up(deps: AppDeps, g: GlobalOptions, o: UpCommandOptions): 
 }
 
 /** Images first (what a pull or build yields decides which containers must be recreated), then the rest. */
-async function apply(deps: AppDeps, ref: ProjectRef, first: Plan, o: UpOptions, ctx: ExecuteContext): Promise<void> {
+async function apply(deps: AppDeps, ref: ProjectRef, first: Plan, o: UpOptions, ctx: ExecuteContext, known: () => Promise<string[]>): Promise<void> {
   let plan = first;
   const images = plan.operations.filter((op) => op.kind === 'PullImage' || op.kind === 'BuildImage');
   if (images.length) {
     await executeOrThrow({ ...plan, operations: images, warnings: [] }, ctx);
-    plan = await computePlan(ctx.engine, ref, { ...o, skipImages: true });
+    plan = await computePlan(ctx.engine, ref, { ...o, skipImages: true }, known);
   }
   await executeOrThrow(plan, ctx);
   if (!hasChanges(plan) && !images.length) deps.sink.message('info', `project ${ref.name} is up to date`);
@@ -102,7 +105,7 @@ export interface PlanCommandOptions extends UpOptions {
 export async function planCommand(deps: AppDeps, g: GlobalOptions, o: PlanCommandOptions): Promise<number> {
   const ref = await loadProject(deps, g, o.services);
   const engine = await deps.connect();
-  const plan = await computePlan(engine, ref, o);
+  const plan = await computePlan(engine, ref, o, () => allServices(deps, g));
   deps.stdout.write(o.format === 'json' ? JSON.stringify(planToJSON(plan), null, 2) + '\n' : planToText(plan));
   return hasChanges(plan) ? 2 : 0;
 }

@@ -13,7 +13,8 @@ import type { DownOptions, ObservedContainer, ObservedState, Plan } from './type
 export function planDown(project: Project | undefined, observed: ObservedState, options: DownOptions = {}): Plan {
   const b = new PlanBuilder(observed.project);
   const scoped = !!options.services?.length;
-  const inProject = (c: ObservedContainer): boolean => !project || !!project.services[c.service];
+  const known = new Set(options.knownServices ?? []);
+  const inProject = (c: ObservedContainer): boolean => !project || !!project.services[c.service] || known.has(c.service);
   let containers = observed.containers.filter((c) => (scoped ? options.services!.includes(c.service) : true));
   if (!scoped && project && !options.removeOrphans) {
     const orphans = containers.filter((c) => !inProject(c) && !c.oneoff);

@@ -276,3 +276,16 @@ describe('reconcile: names', () => {
     expect(planToText(reconcile(p, undefined, empty))).toContain('CreateContainer front');
   });
 });
+
+describe('profiles', () => {
+  it('containers of services disabled by profiles are not orphans', () => {
+    const p = demo();
+    const obs = upState(p);
+    obs.containers.push({ ...obs.containers[0]!, id: 'dbg', name: 'demo-debug-1', service: 'debug', dependsOn: [] });
+    expect(reconcile(p, undefined, obs, { removeOrphans: true, knownServices: ['debug'] }).operations).toEqual([]);
+    expect(reconcile(p, undefined, obs, { knownServices: ['debug'] }).warnings).toEqual([]);
+    const down = planDown(p, obs, { knownServices: ['debug'] });
+    expect(down.warnings).toEqual([]);
+    expect(down.operations.map((o) => o.id)).toContain('remove:demo-debug-1');
+  });
+});

@@ -323,7 +323,8 @@ function planReadyWait(ctx: Ctx, name: string): void {
 
 function planOrphans(ctx: Ctx): void {
   const { project, observed, options } = ctx;
-  const orphans = observed.containers.filter((c) => !c.oneoff && !project.services[c.service]).sort((a, b) => a.name.localeCompare(b.name));
+  const known = new Set(options.knownServices ?? []);
+  const orphans = observed.containers.filter((c) => !c.oneoff && !project.services[c.service] && !known.has(c.service)).sort((a, b) => a.name.localeCompare(b.name));
   if (!orphans.length) return;
   if (!options.removeOrphans) {
     ctx.b.warnings.push(`found orphan containers (${orphans.map((c) => c.name).join(', ')}) for this project; run with --remove-orphans to remove them`);

@@ -80,6 +80,8 @@ export interface UpOptions {
   timeout?: number;
   /** Images were pulled/built already in this run: plan no image operations. */
   skipImages?: boolean;
+  /** Services in the file but disabled by profiles: their containers are not orphans. */
+  knownServices?: string[];
 }
 
 export interface DownOptions {
@@ -89,6 +91,8 @@ export interface DownOptions {
   volumes?: boolean;
   rmi?: 'local' | 'all';
   timeout?: number;
+  /** Services in the file but disabled by profiles: their containers go too, not as orphans. */
+  knownServices?: string[];
 }
 
 // ---------------------------------------------------------------- operations
