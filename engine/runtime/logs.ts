@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import type { LogLine, LogOptions } from '../api/types.js';
-import { LineJoiner, logTimeMs, parseLog, parseRecord, parseTimeOpt, selectLines } from './logparse.js';
+import { LineJoiner, logTimeMs, parseRecord, parseTimeOpt, selectLines } from './logparse.js';
 
 export interface FollowHooks {
   /** True when no more output can come (stopped, no restart pending, or removed). */
@@ -34,6 +34,17 @@ async function readFrom(file: string, offset: number): Promise<{ text: string; s
   }
 }
 
+function parseInto(joiner: LineJoiner, text: string): LogLine[] {
+  const out: LogLine[] = [];
+  for (const raw of text.split('\n')) {
+    if (!raw) continue;
+    const r = parseRecord(raw);
+    const line = r && joiner.push(r);
+    if (line) out.push(line);
+  }
+  return out;
+}
+
 export async function* readLogs(file: string, opts: LogOptions, hooks: FollowHooks, signal?: AbortSignal): AsyncIterable<LogLine> {
   const first = await readFrom(file, 0);
   // only whole records now; a trailing record without "\n" is read again with the rest
@@ -42,11 +53,15 @@ export async function* readLogs(file: string, opts: LogOptions, hooks: FollowHoo
   let offset = Buffer.byteLength(complete);
   let ino = first.ino;
   const now = Date.now();
-  for (const l of selectLines(parseLog(complete), opts, now)) yield l;
+  // one joiner for what is there and what follows, so a line split across both is joined
+  const joiner = new LineJoiner();
+  const initial = parseInto(joiner, complete);
+  // a process that printed without a final newline: show what it wrote, as Docker does
+  if (!opts.follow) initial.push(...joiner.flush());
+  for (const l of selectLines(initial, opts, now)) yield l;
   if (!opts.follow) return;
 
   const until = parseTimeOpt(opts.until, now);
-  const joiner = new LineJoiner();
   let wake: (() => void) | undefined;
   let watcher: fs.FSWatcher | undefined;
   try {
