@@ -14,7 +14,7 @@ export async function down(deps: AppDeps, g: GlobalOptions, o: DownOptions & { d
     const observed = await observe(engine, ref.name);
     const project = ref.loaded?.project;
     const knownServices = project && observed.containers.some((c) => !c.oneoff && !project.services[c.service]) ? await allServices(deps, g) : undefined;
-    const plan = planDown(project, observed, { ...o, knownServices });
+    const plan = planDown(project, observed, { ...o, knownServices, profileScoped: !!g.profile?.length });
     if (o.dryRun) {
       deps.stdout.write(planToText(plan).replace(/^/gm, 'DRY-RUN: ').replace(/DRY-RUN: $/, ''));
       return 0;

@@ -16,6 +16,8 @@ export function planDown(project: Project | undefined, observed: ObservedState, 
   const known = new Set(options.knownServices ?? []);
   const inProject = (c: ObservedContainer): boolean => !project || !!project.services[c.service] || known.has(c.service);
   let containers = observed.containers.filter((c) => (scoped ? options.services!.includes(c.service) : true));
+  // --profile: only the services those profiles enable; the others' containers stay, quietly.
+  if (options.profileScoped && project) containers = containers.filter((c) => !!project.services[c.service] || !known.has(c.service));
   if (!scoped && project && !options.removeOrphans) {
     const orphans = containers.filter((c) => !inProject(c) && !c.oneoff);
     if (orphans.length) b.warnings.push(`found orphan containers (${orphans.map((c) => c.name).sort().join(', ')}) for this project; run with --remove-orphans to remove them`);

@@ -289,3 +289,16 @@ describe('profiles', () => {
     expect(down.operations.map((o) => o.id)).toContain('remove:demo-debug-1');
   });
 });
+
+describe('down --profile', () => {
+  it('removes only what the profiles enable; networks are tried', () => {
+    const p = demo();
+    const obs = upState(p);
+    obs.containers.push({ ...obs.containers[0]!, id: 'dbg', name: 'demo-debug-1', service: 'debug', dependsOn: [] });
+    const plan = planDown(p, obs, { knownServices: ['debug'], profileScoped: true });
+    const ids = plan.operations.map((o) => o.id);
+    expect(ids).not.toContain('remove:demo-debug-1');
+    expect(ids).toContain('remove:demo-web-1');
+    expect(ids).toContain('network:demo_default');
+  });
+});

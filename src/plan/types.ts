@@ -93,6 +93,8 @@ export interface DownOptions {
   timeout?: number;
   /** Services in the file but disabled by profiles: their containers go too, not as orphans. */
   knownServices?: string[];
+  /** --profile was given: only the services it enables go (networks are removed if unused). */
+  profileScoped?: boolean;
 }
 
 // ---------------------------------------------------------------- operations
