@@ -44,23 +44,30 @@ async function quickRewrites(events: { path: string; at: number }[]) {
   await sleep(20);
   const lastWrite = performance.now();
   fs.writeFileSync(f, 'v3 is longer');
-  await sleep(250);
-  return events.filter((e) => e.path === f && e.at >= lastWrite);
+  const late = () => events.filter((e) => e.path === f && e.at >= lastWrite);
+  const end = Date.now() + 2000;
+  while (!late().length && Date.now() < end) await sleep(10);
+  return late();
+}
+
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await sleep(10);
 }
 
 describe('startWatcher', () => {
   it('reports adds, changes and deletes of files and folders', async () => {
     const events = await watchDir(60);
+    const kinds = () => events.map((e) => `${e.kind} ${path.relative(dir, e.path)}`);
     fs.mkdirSync(path.join(dir, 'd'));
     fs.writeFileSync(path.join(dir, 'd', 'a'), '1');
-    await sleep(80);
+    await waitFor(() => kinds().includes('add d/a'));
     fs.rmSync(path.join(dir, 'd'), { recursive: true });
-    await sleep(150);
-    const kinds = events.map((e) => `${e.kind} ${path.relative(dir, e.path)}`);
-    expect(kinds).toContain('addDir d');
-    expect(kinds).toContain('add d/a');
-    expect(kinds).toContain('unlink d/a');
-    expect(kinds).toContain('unlinkDir d');
+    await waitFor(() => kinds().includes('unlinkDir d'));
+    expect(kinds()).toContain('addDir d');
+    expect(kinds()).toContain('add d/a');
+    expect(kinds()).toContain('unlink d/a');
+    expect(kinds()).toContain('unlinkDir d');
   });
 
   it('skips ignored folders', async () => {
@@ -68,7 +75,8 @@ describe('startWatcher', () => {
     fs.mkdirSync(path.join(dir, 'skipped'));
     fs.writeFileSync(path.join(dir, 'skipped', 'x'), '1');
     fs.writeFileSync(path.join(dir, 'kept'), '1');
-    await sleep(150);
+    await waitFor(() => events.length > 0);
+    await sleep(100);
     expect(events.map((e) => path.basename(e.path))).toEqual(['kept']);
   });
 
@@ -87,7 +95,7 @@ describe('startWatcher', () => {
       fs.writeFileSync(f, `edit ${i}`);
       await sleep(30);
       // the last event for this path must come after this write, within the settle window
-      const end = performance.now() + 100;
+      const end = performance.now() + 1000;
       while (!events.some((e) => e.path === f && e.at >= at) && performance.now() < end) await sleep(2);
       if (!events.some((e) => e.path === f && e.at >= at)) missed.push(i);
     }
