@@ -13,7 +13,6 @@ import path from 'node:path';
 import type { ContainerSummary, Engine, SyncOp } from '../../../engine/api/types.js';
 import type { Project } from '../../model/types.js';
 import type { ServicePlan, SyncItem } from './plan.js';
-import type { CompiledRule } from './rules.js';
 
 export const LABEL_PROJECT = 'com.docker.compose.project';
 export const LABEL_SERVICE = 'com.docker.compose.service';
@@ -71,15 +70,13 @@ export class WatchApplier {
   constructor(
     private readonly engine: Engine,
     private project: Project,
-    private rules: CompiledRule[],
     private readonly hooks: ApplyHooks,
   ) {
     this.now = hooks.now ?? (() => performance.now());
   }
 
-  setProject(project: Project, rules: CompiledRule[]): void {
+  setProject(project: Project): void {
     this.project = project;
-    this.rules = rules;
   }
 
   /** Runs `fn` after everything queued for `service`; errors are printed, never thrown. */
@@ -90,12 +87,14 @@ export class WatchApplier {
     return next;
   }
 
-  /** Waits until every queue is empty. */
+  /** Waits until every queue is empty (work queued meanwhile included). */
   async idle(): Promise<void> {
+    let seen: Promise<void>[] = [];
     for (;;) {
       const all = [...this.queues.values()];
+      if (all.length === seen.length && all.every((q, i) => q === seen[i])) return;
       await Promise.all(all);
-      if ([...this.queues.values()].every((q, i) => q === all[i]) && this.queues.size === all.length) return;
+      seen = all;
     }
   }
 
@@ -268,9 +267,5 @@ export class WatchApplier {
       const containers = await this.runningContainers(service);
       await Promise.all(containers.map((c) => this.syncInto(service, c, settleOps(items), this.versions.get(service) ?? 0, undefined, 'initial sync:')));
     });
-  }
-
-  get watchedRules(): CompiledRule[] {
-    return this.rules;
   }
 }

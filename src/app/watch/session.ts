@@ -256,7 +256,7 @@ export class WatchSession<L extends Loaded = Loaded> {
 
   private async recompile(files: string[]): Promise<void> {
     this.state = { ...this.compile(this.state.loaded), configFiles: this.state.configFiles };
-    this.applier.setProject(this.state.project, this.state.rules);
+    this.applier.setProject(this.state.project);
     this.deps.print(`${files.map((f) => this.rel(f)).join(', ')} changed: watch rules updated`);
   }
 
@@ -276,7 +276,7 @@ export class WatchSession<L extends Loaded = Loaded> {
     const changed = Object.keys(next.project.services).filter((n) => before.services[n] && stableJson(before.services[n]) !== stableJson(next.project.services[n]));
     const oldPaths = this.watchedPaths(this.state);
     this.state = next;
-    this.applier.setProject(next.project, next.rules);
+    this.applier.setProject(next.project);
     const newPaths = this.watchedPaths(next);
     this.watcher?.unwatch(oldPaths.filter((p) => !newPaths.includes(p)));
     this.watcher?.add(newPaths.filter((p) => !oldPaths.includes(p)));
@@ -340,7 +340,7 @@ export class WatchSession<L extends Loaded = Loaded> {
       if (!deps.up) throw new UserError('cannot bring the stack up here (no up use case); use --no-up');
       await deps.up(this.state.loaded, { services: opts.services?.length ? opts.services : undefined });
     }
-    this.applier = new WatchApplier(deps.engine, this.state.project, this.state.rules, {
+    this.applier = new WatchApplier(deps.engine, this.state.project, {
       print: deps.print,
       rebuild: (svc) => this.rebuild(svc),
       initialItems: (svc) => this.initialItems(svc),
