@@ -168,6 +168,8 @@ export function renderRules6(fwdChain: string, bridgeWildcard: string, networks:
 
 export class Firewall6 {
   private jumpChecked = false;
+  /** Known to be absent (checked once): later syncs without IPv6 networks cost nothing. */
+  private absent = false;
   constructor(
     private readonly exec: Exec,
     private readonly fwdChain: string,
@@ -175,7 +177,8 @@ export class Firewall6 {
   ) {}
 
   async sync(networks: NetworkRecord[], assertJump = false): Promise<void> {
-    if (!networks.some((n) => n.ipam.subnet6)) return this.removeAll();
+    if (!networks.some((n) => n.ipam.subnet6)) return this.removeAll(assertJump);
+    this.absent = false;
     await this.exec('ip6tables-restore', ['-w', '--noflush'], { input: renderRules6(this.fwdChain, this.bridgeWildcard, networks) });
     if (this.jumpChecked && !assertJump) return;
     const present = (await this.exec('ip6tables', ['-w', '-C', 'FORWARD', '-j', this.fwdChain], { allowFail: true })).code === 0;
@@ -183,14 +186,19 @@ export class Firewall6 {
     this.jumpChecked = true;
   }
 
-  async removeAll(): Promise<void> {
+  async removeAll(recheck = false): Promise<void> {
     this.jumpChecked = false;
+    if (this.absent && !recheck) return;
     // nothing to do on hosts where it never existed (one cheap check instead of four calls)
-    if ((await this.exec('ip6tables', ['-w', '-S', this.fwdChain], { allowFail: true })).code !== 0) return;
+    if ((await this.exec('ip6tables', ['-w', '-S', this.fwdChain], { allowFail: true })).code !== 0) {
+      this.absent = true;
+      return;
+    }
     for (let i = 0; i < 10; i++) {
       if ((await this.exec('ip6tables', ['-w', '-D', 'FORWARD', '-j', this.fwdChain], { allowFail: true })).code !== 0) break;
     }
     await this.exec('ip6tables', ['-w', '-F', this.fwdChain], { allowFail: true });
     await this.exec('ip6tables', ['-w', '-X', this.fwdChain], { allowFail: true });
+    this.absent = true;
   }
 }

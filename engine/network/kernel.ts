@@ -136,11 +136,12 @@ export class Kernel {
     return (await this.netnsList()).includes(name);
   }
 
-  async ensureNetns(name: string): Promise<void> {
-    if (!(await this.netnsExists(name))) {
-      await this.exec('ip', ['netns', 'add', name]);
-    }
+  /** Returns true when the netns was created now (so nothing in it needs checking). */
+  async ensureNetns(name: string): Promise<boolean> {
+    const created = !(await this.netnsExists(name));
+    if (created) await this.exec('ip', ['netns', 'add', name]);
     await this.exec('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+    return created;
   }
 
   async deleteNetns(name: string): Promise<void> {
@@ -148,19 +149,21 @@ export class Kernel {
   }
 
   /** One veth: host side on the bridge, peer renamed `ifname` inside the netns with its address. */
-  async ensureVeth(o: { netns: string; hostVeth: string; ifname: string; bridge: string; address: string; prefix: number; mac: string; address6?: string; prefix6?: number }): Promise<void> {
+  /** `freshNetns`: the netns was just made, so no half pair can exist inside it (two fewer calls). */
+  async ensureVeth(o: { netns: string; hostVeth: string; ifname: string; bridge: string; address: string; prefix: number; mac: string; address6?: string; prefix6?: number; freshNetns?: boolean }): Promise<void> {
     const hostOk = await this.linkExists(o.hostVeth);
-    const peerOk = await this.linkExists(o.ifname, o.netns);
+    const peerOk = o.freshNetns ? false : await this.linkExists(o.ifname, o.netns);
     if (!hostOk || !peerOk) {
       // half a pair (crash between steps): start over for this endpoint
       if (hostOk) await this.deleteLink(o.hostVeth);
       if (peerOk) await this.deleteLink(o.ifname, o.netns);
       await this.exec('ip', ['link', 'add', o.hostVeth, 'type', 'veth', 'peer', 'name', o.ifname, 'netns', o.netns]);
     }
-    await this.exec('ip', ['link', 'set', o.hostVeth, 'master', o.bridge, 'up']);
     // hairpin: with br_netfilter, a container's packet to its own published port is DNAT'd
     // at bridge level and must leave through the port it came in by
-    await this.exec('ip', ['link', 'set', 'dev', o.hostVeth, 'type', 'bridge_slave', 'hairpin', 'on']);
+    await this.exec('ip', ['-batch', '-'], {
+      input: `link set ${o.hostVeth} master ${o.bridge} up\nlink set dev ${o.hostVeth} type bridge_slave hairpin on\n`,
+    });
     await this.exec('ip', ['-n', o.netns, '-batch', '-'], {
       input: [
         `link set ${o.ifname} address ${o.mac}`,

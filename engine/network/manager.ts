@@ -479,7 +479,7 @@ export class BridgeNetworkManager implements NetworkManager {
 
   /** Makes the kernel match one sandbox record (idempotent). */
   private async realize(sb: SandboxRecord, nets: Map<string, NetworkRecord>): Promise<void> {
-    await this.kernel.ensureNetns(sb.netns);
+    const freshNetns = await this.kernel.ensureNetns(sb.netns);
     for (const ep of sb.endpoints) {
       const n = nets.get(ep.networkId);
       if (!n) continue;
@@ -493,6 +493,7 @@ export class BridgeNetworkManager implements NetworkManager {
         mac: ep.macAddress,
         address6: ep.ipv6Address,
         prefix6: n.ipam.subnet6 ? parseCidr6(n.ipam.subnet6).prefix : undefined,
+        freshNetns,
       });
     }
     const primary = sb.endpoints.find((e) => !nets.get(e.networkId)?.internal);
