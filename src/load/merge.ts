@@ -59,10 +59,20 @@ const RULES: [string, Rule][] = [
   ['services.*.logging', { kind: 'logging' }],
   ['networks.*.ipam.config', { kind: 'replace' }],
 ];
-const TABLE: [Pattern, Rule][] = RULES.map(([p, r]) => [pattern(p), r]);
+/** Rules indexed by path length and last segment: most paths match none, found in one lookup. */
+const INDEX = new Map<string, [Pattern, Rule][]>();
+for (const [p, r] of RULES) {
+  const pat = pattern(p);
+  const k = `${pat.length}|${pat[pat.length - 1]}`;
+  INDEX.set(k, [...(INDEX.get(k) ?? []), [pat, r]]);
+}
 
 function ruleFor(path: Path): Rule | undefined {
-  return TABLE.find(([p]) => matches(p, path))?.[1];
+  const last = path[path.length - 1];
+  const named = INDEX.get(`${path.length}|${String(last)}`);
+  const wild = INDEX.get(`${path.length}|${typeof last === 'number' ? '[]' : '*'}`);
+  for (const list of [named, wild]) if (list) for (const [p, r] of list) if (matches(p, path)) return r;
+  return undefined;
 }
 
 /** mergeTrees returns base ⊕ over (new objects along merged paths; positions carried). */
