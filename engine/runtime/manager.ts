@@ -308,6 +308,8 @@ export class Manager implements ContainerManager {
 
   private async startNow(rec: ContainerRecord): Promise<void> {
     const id = rec.id;
+    // the previous run's teardown may still be going (see processExit)
+    await this.live.get(id)?.exitHandling;
     const dir = this.p.dir(id);
     const hostname = rec.config.hostname || id.slice(0, 12);
     // what it goes back to when the start fails
@@ -443,9 +445,8 @@ export class Manager implements ContainerManager {
     // OOM: conmon's marker, or the kernel's counter (read before the runtime deletes the cgroup)
     const oom = fs.existsSync(path.join(this.p.persist(id), 'oom')) || oomKillCount(this.d.cgroups, rec.cgroupsPath) > 0;
     const ranFor = Date.now() - Date.parse(rec.state.startedAt);
-    await this.cleanupAfterExit(rec);
+    await this.cleanupAfterExit(rec, 'runtime');
     rec.state = { ...rec.state, status: 'exited', pid: 0, conmonPid: 0, conmonStart: undefined, exitCode: code, oomKilled: oom && code === 137, finishedAt: new Date().toISOString() };
-    if (rec.health) rec.health = { ...rec.health, status: 'unhealthy' === rec.health.status ? 'unhealthy' : rec.health.status };
     const restart = !rec.config.autoRemove && shouldRestart(rec.config.restartPolicy, code, rec.restartCount, rec.manuallyStopped);
     if (restart) {
       rec.state.status = 'restarting';
@@ -455,17 +456,20 @@ export class Manager implements ContainerManager {
     await fsp.rm(this.p.exitFile(id), { force: true });
     if (rec.state.oomKilled) this.emit(rec, 'oom');
     this.emit(rec, 'die', { exitCode: String(code) });
+    // The exit is known and reported; the network and rootfs go after, off the waiters' path
+    // (a sandbox teardown takes ~100-300 ms). Starts and removes wait for this to finish.
+    await this.cleanupAfterExit(rec, 'host');
     if (restart) this.scheduleRestart(rec);
     else if (rec.config.autoRemove && !this.closed) {
       void this.serial(id, () => this.removeNow(rec, true)).catch((e) => this.ctx.log(`auto-remove ${id.slice(0, 12)}: ${(e as Error).message}`));
     }
   }
 
-  /** Everything a stopped container no longer needs: runtime state, cgroups, netns, rootfs mount. */
-  private async cleanupAfterExit(rec: ContainerRecord): Promise<void> {
+  /** Everything a stopped container no longer needs: runtime state and cgroups ('runtime'), netns and rootfs mount ('host'). */
+  private async cleanupAfterExit(rec: ContainerRecord, part: 'runtime' | 'host' | 'all' = 'all'): Promise<void> {
     const id = rec.id;
     const t: string[] = [];
-    const steps: [string, () => Promise<unknown>][] = [
+    const all: [string, () => Promise<unknown>][] = [
       ['runtime delete', () => this.d.runtime.delete(id)],
       ['cgroups', async () => {
         removeCgroup(this.d.cgroups, rec.cgroupsPath);
@@ -477,6 +481,7 @@ export class Manager implements ContainerManager {
       // conmon makes <socket-dir>/<cuuid>/ for the attach socket and leaves the folder
       ['attach dir', () => fsp.rm(path.join(this.p.socketDir, id.slice(0, 12)), { recursive: true, force: true })],
     ];
+    const steps = part === 'all' ? all : part === 'runtime' ? all.slice(0, 2) : all.slice(2);
     for (const [what, fn] of steps) {
       const t0 = performance.now();
       try {
@@ -486,7 +491,7 @@ export class Manager implements ContainerManager {
         this.ctx.log(`cleanup ${id.slice(0, 12)} ${what}: ${(e as Error).message}`);
       }
     }
-    rec.netnsPath = undefined;
+    if (part !== 'runtime') rec.netnsPath = undefined;
     this.ctx.log(`cleaned up ${id.slice(0, 12)}: ${t.join(' ')}`);
   }
 
