@@ -1,14 +1,17 @@
 /**
  * The loader's passes, in order. docs/loading.md says why the order is what it is.
  *
- * Per file (file.ts): parse → interpolate → validate → canonical.
- * Then, on the project (each a function of the state, run in this order):
+ *   per file (file.ts):  parse → interpolate → validate → canonical
+ *   TREE_PASSES:         merge → include → extends → paths
+ *   PROJECT_PASSES:      name → defaults → service-environment → bind → profiles → consistency
+ *
+ * Each pass is a function of the LoadState; none throws for a user's mistake.
  */
 import path from 'node:path';
 import type { Project } from '../model/types.js';
 import { allProfiles } from '../model/profiles.js';
 import { isMap, type LoadContext, type Tree } from './context.js';
-import { loadFile, dirOf } from './file.js';
+import { loadFile } from './file.js';
 import { mergeTrees, stripResets } from './merge.js';
 import { applyInclude } from './include.js';
 import { applyExtends } from './extends.js';
@@ -121,5 +124,3 @@ function profiles(s: LoadState): void {
   s.active = activeProfiles(s.profileFlags, s.ctx.vars);
   s.project = applyProfiles(s.ctx, s.project!, s.active, s.explicitServices);
 }
-
-export { dirOf };
