@@ -11,7 +11,6 @@ import { Diagnostics, SourceMap, type LoadContext, type LoadIO } from './context
 import { discoverFiles, STDIN } from './discover.js';
 import { readProjectEnv } from './envfiles.js';
 import { newState, PROJECT_PASSES, runPasses, TREE_PASSES } from './pipeline.js';
-import { validateSchema } from './schema.js';
 import type { LoadOptions, LoadResult, VariableInfo } from './types.js';
 
 export type { LoadOptions, LoadResult, VariableInfo } from './types.js';
@@ -71,7 +70,8 @@ export async function loadProject(opts: LoadOptions, io: LoadIO = nodeIO): Promi
     interpolate: opts.interpolate !== false,
     variables: new Map(),
     warnedUnset: new Set(),
-    validator: validateSchema,
+    // Loaded here, not at the top: ajv is heavy and most importers never load a file.
+    validator: (await import('./schema.js')).validateSchema,
     broken: new Set(),
     cache: new Map(),
     home: shell.HOME,
