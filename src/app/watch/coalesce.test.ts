@@ -94,6 +94,28 @@ describe('Coalescer', () => {
     expect(batches[0]!.length).toBe(10); // events at 0..90 ms
   });
 
+  it('a burst is held together past maxWait until it goes quiet (bounded)', async () => {
+    const { timers, advance } = manualTimers();
+    const batches: PathChange[][] = [];
+    const c = new Coalescer({ quietMs: 20, maxWaitMs: 100, burstEvents: 50, burstMaxWaitMs: 1000, timers, onBatch: (b) => batches.push(b) });
+    // 300 events 1 ms apart: 300 ms of checkout, past maxWait
+    for (let i = 0; i < 300; i++) {
+      c.push({ kind: 'add', path: `/f${i}` });
+      advance(1);
+    }
+    expect(batches).toHaveLength(0);
+    advance(20);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]).toHaveLength(300);
+    // but never longer than burstMaxWait
+    for (let i = 0; i < 2500; i++) {
+      c.push({ kind: 'add', path: `/g${i}` });
+      advance(1);
+    }
+    expect(batches.length).toBeGreaterThanOrEqual(3);
+    expect(batches[1]!.length).toBe(1000);
+  });
+
   it('reports when the batch started and how many events it folded', () => {
     const { timers, advance } = manualTimers();
     const infos: { firstEventAt: number; events: number }[] = [];

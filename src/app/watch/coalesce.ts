@@ -1,9 +1,10 @@
 /**
  * Turns a burst of file events into one batch. Compose waits for 500 ms of quiet; we wait
  * for a much shorter quiet period (default 20 ms) — long enough to catch an editor's
- * write-rename-chmod dance or a `git checkout` as one batch, short enough to feel instant —
- * and never longer than `maxWaitMs` after the first event, so a steady trickle of writes
- * cannot starve the sync.
+ * write-rename-chmod dance as one batch, short enough to feel instant — and never longer
+ * than `maxWaitMs` after the first event, so a steady trickle of writes cannot starve the
+ * sync. A batch that grows past `burstEvents` is a burst (a `git checkout`): it is held
+ * until quiet (up to `burstMaxWaitMs`) so the whole checkout is one batch.
  *
  * A batch keeps one entry per path with its end state (the last event wins) and whether it
  * was removed on the way, which matters when a folder is deleted and made again: the
@@ -52,6 +53,11 @@ export interface CoalescerOptions {
   quietMs: number;
   /** Upper bound from the first event of a batch to its flush. Default max(250, 10 × quiet). */
   maxWaitMs?: number;
+  /** A batch this big is a burst (a branch switch): it waits for quiet up to burstMaxWaitMs
+   *  instead, so that it stays ONE batch (and can become one rebuild). Default 200 events. */
+  burstEvents?: number;
+  /** Default 5000 ms. */
+  burstMaxWaitMs?: number;
   onBatch(changes: PathChange[], info: { firstEventAt: number; events: number }): void;
   timers?: Timers;
 }
@@ -100,6 +106,12 @@ export class Coalescer {
       this.maxTimer = this.timers.set(() => this.flush(), this.maxWaitMs);
     }
     this.events++;
+    if (this.events === (this.opts.burstEvents ?? 200)) {
+      // A burst: let it finish (quiet) rather than cutting it at maxWait, within a bound.
+      this.timers.clear(this.maxTimer);
+      const left = this.firstAt + (this.opts.burstMaxWaitMs ?? 5000) - this.timers.now();
+      this.maxTimer = this.timers.set(() => this.flush(), Math.max(0, left));
+    }
     fold(this.state, ev, this.seq++);
     if (this.quietTimer !== undefined) this.timers.clear(this.quietTimer);
     this.quietTimer = this.timers.set(() => this.flush(), this.opts.quietMs);
