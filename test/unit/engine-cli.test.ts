@@ -19,8 +19,10 @@ function capture() {
 async function berth(engine: FakeEngine, ...argv: string[]): Promise<{ out: string; err: string; code: number }> {
   const out = capture();
   const err = capture();
+  const stdin = new PassThrough();
+  stdin.end(); // no input: prompts read end-of-file, which means "no"
   const ctx: Ctx = {
-    io: { stdout: out.s, stderr: err.s, stdin: new PassThrough(), env: { HOME: '/root' }, cwd: '/work' },
+    io: { stdout: out.s, stderr: err.s, stdin, env: { HOME: '/root' }, cwd: '/work' },
     engine: async () => engine,
   };
   // The program's global options as src/cli/main.ts declares them: the clash we must survive.
@@ -153,5 +155,38 @@ describe('berth image, network, volume', () => {
     expect((await berth(e, 'volume', 'ls', '-q')).out).toBe('data\n');
     expect((await berth(e, 'volume', 'ls')).out).toMatch(/^DRIVER\s+VOLUME NAME\nlocal\s+data\n$/);
     expect((await berth(e, 'volume', 'rm', 'data')).out).toBe('data\n');
+  });
+});
+
+describe('berth system', () => {
+  it('events prints a line per event and json on request, until --until', async () => {
+    const e = new FakeEngine({ images: ['busybox:latest'] });
+    const since = new Date(Date.now() - 1000).toISOString();
+    await berth(e, 'container', 'run', '--name', 'ev', '-l', 'x=1', 'busybox', 'sh', '-c', 'exit 2');
+    const r = await berth(e, 'system', 'events', '--since', since, '--until', new Date(Date.now() + 200).toISOString(), '--filter', 'type=container', '--format', 'json');
+    const evs = r.out.trim().split('\n').map((l) => JSON.parse(l) as { Action: string; Actor: { Attributes: Record<string, string> } });
+    expect(evs.map((x) => x.Action)).toEqual(['create', 'start', 'die']);
+    expect(evs[2]!.Actor.Attributes).toMatchObject({ exitCode: '2', name: 'ev', x: '1' });
+  });
+
+  it('prune asks first and removes stopped containers and unused networks with -f', async () => {
+    const e = new FakeEngine({ images: ['busybox:latest'] });
+    await berth(e, 'container', 'run', '--name', 'done', 'busybox', 'true');
+    await berth(e, 'network', 'create', 'unused');
+    const no = await berth(e, 'system', 'prune');
+    expect(no.out).toContain('[y/N]');
+    expect(await e.containerList({ all: true })).toHaveLength(1);
+    const yes = await berth(e, 'system', 'prune', '-f');
+    expect(yes.out).toContain('Deleted Containers:');
+    expect(yes.out).toContain('unused');
+    expect(await e.containerList({ all: true })).toHaveLength(0);
+  });
+
+  it('-f after a group is the command\'s own flag (filter), not the global --file', async () => {
+    const e = new FakeEngine({ images: ['busybox:latest'] });
+    await berth(e, 'container', 'run', '-d', '--name', 'one', '-l', 'tier=a', 'busybox', 'sleep', '9');
+    await berth(e, 'container', 'run', '-d', '--name', 'two', 'busybox', 'sleep', '9');
+    expect((await berth(e, 'container', 'ls', '-f', 'label=tier=a', '--format', '{{.Names}}')).out).toBe('one\n');
+    expect((await berth(e, 'container', 'ps', '-q', '-f', 'name=two')).out.trim()).toHaveLength(12);
   });
 });
