@@ -108,6 +108,8 @@ export function jumps(chains: Chains): [string, string, string[]][] {
 export class Firewall {
   /** Jumps verified since the last removeAll / assert: later syncs skip the 5 checks. */
   private jumpsChecked = false;
+  /** Removed (or never made) since the last check: removeAll costs nothing until a sync adds them. */
+  private absent = false;
 
   constructor(
     private readonly exec: Exec,
@@ -117,7 +119,8 @@ export class Firewall {
 
   /** Makes the kernel's rules match the records (and re-asserts the single jumps). */
   async sync(networks: NetworkRecord[], sandboxes: SandboxRecord[], assertJumps = false): Promise<void> {
-    if (networks.length === 0) return this.removeAll();
+    if (networks.length === 0) return this.removeAll(assertJumps);
+    this.absent = false;
     await this.exec('iptables-restore', ['-w', '--noflush'], { input: renderRules(this.chains, this.bridgeWildcard, networks, sandboxes) });
     if (this.jumpsChecked && !assertJumps) return;
     for (const [table, chain, rule] of jumps(this.chains)) {
@@ -128,8 +131,9 @@ export class Firewall {
     this.jumpsChecked = true;
   }
 
-  async removeAll(): Promise<void> {
+  async removeAll(recheck = false): Promise<void> {
     this.jumpsChecked = false;
+    if (this.absent && !recheck) return;
     for (const [table, chain, rule] of jumps(this.chains)) {
       // remove every copy (a crash may have left duplicates)
       for (let i = 0; i < 10; i++) {
@@ -141,6 +145,7 @@ export class Firewall {
       await this.exec('iptables', ['-w', '-t', table, '-F', chain], { allowFail: true });
       await this.exec('iptables', ['-w', '-t', table, '-X', chain], { allowFail: true });
     }
+    this.absent = true;
   }
 }
 

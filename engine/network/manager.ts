@@ -559,7 +559,7 @@ export class BridgeNetworkManager implements NetworkManager {
       for (const ep of rec?.endpoints ?? []) await this.kernel.deleteLink(ep.hostVeth);
       await this.kernel.deleteNetns(rec?.netns ?? this.netnsName(containerId));
       await this.store.deleteSandbox(containerId);
-      if (rec) {
+      if (rec && !rec.isolated) {
         await this.syncFirewallAndDns();
         await this.dropIdleOnDemand();
       }
