@@ -183,6 +183,8 @@ function short(id: string | undefined): string {
 /** Why a kept container must be recreated, or undefined when it is up to date. */
 function divergence(ctx: Ctx, service: string, c: ObservedContainer, hash: string, fields: Record<string, string>): string | undefined {
   const strategy = strategyOf(ctx, service);
+  // A dead container cannot be started again: it is replaced whatever the strategy.
+  if (c.status === 'dead') return 'container is dead';
   if (strategy === 'never') return undefined;
   if (strategy === 'force') return 'forced recreate';
   if (c.configHash !== hash) {
