@@ -318,6 +318,22 @@ describe('WatchSession', () => {
     await until(() => engine.syncs.some((s) => s.id === fresh));
   });
 
+  it('a reload that adds a watch rule watches its path from then on', async () => {
+    await startContainer('web');
+    fs.mkdirSync(path.join(dir, 'assets'));
+    let withAssets = false;
+    await start(async () => {
+      const p = project();
+      if (withAssets) p.services.web!.develop!.watch!.push({ path: path.join(dir, 'assets'), action: 'sync', target: '/assets' });
+      return loaded(p);
+    });
+    withAssets = true;
+    fs.writeFileSync(path.join(dir, 'compose.yaml'), 'services: {web: {develop: {}}}\n');
+    await until(() => lines.some((l) => l.includes('compose.yaml changed: reloaded (changed web)')));
+    fs.writeFileSync(path.join(dir, 'assets', 'logo.svg'), '<svg/>');
+    await until(() => engine.syncs.some((s) => s.ops.some((o) => o.containerPath === '/assets/logo.svg')));
+  });
+
   it('refuses a project without watch rules', async () => {
     const p: Project = { name: 'demo', services: { db: { image: 'busybox' } } };
     await start(async () => loaded(p));
