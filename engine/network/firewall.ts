@@ -134,6 +134,13 @@ export class Firewall {
   async removeAll(recheck = false): Promise<void> {
     this.jumpsChecked = false;
     if (this.absent && !recheck) return;
+    // one dump instead of a dozen failing deletes when nothing of ours is there (engine start)
+    const dump = await this.exec('iptables-save', [], { allowFail: true });
+    const names = [this.chains.fwd, this.chains.input, this.chains.dnat, this.chains.post];
+    if (dump.code === 0 && !names.some((n) => dump.stdout.includes(n))) {
+      this.absent = true;
+      return;
+    }
     for (const [table, chain, rule] of jumps(this.chains)) {
       // remove every copy (a crash may have left duplicates)
       for (let i = 0; i < 10; i++) {
