@@ -34,6 +34,8 @@ export interface RunWatchContext {
   signal: AbortSignal;
   /** Where the watch's lines go (default deps.stdout). */
   print?(line: string): void;
+  /** The project as the caller (up --watch) just loaded it: the first load reuses it. */
+  loaded?: Loaded;
 }
 
 function sourceOf(file: string | undefined): string | undefined {
@@ -57,11 +59,16 @@ export function printWatchError(write: (text: string) => void, e: unknown): void
 export async function runWatch(ctx: RunWatchContext, o: WatchCommandOptions = {}): Promise<void> {
   const { deps, g } = ctx;
   const print = ctx.print ?? ((line: string) => deps.stdout.write(line + '\n'));
+  let initial = ctx.loaded;
   const session = new WatchSession<Loaded>(
     {
       engine: ctx.engine,
       signal: ctx.signal,
-      load: () => deps.load(g, undefined),
+      load: async () => {
+        const l = initial ?? (await deps.load(g, undefined));
+        initial = undefined;
+        return l;
+      },
       up: async (loaded, uo) => {
         // The project is the one the watch just loaded: up must not read the files again.
         const code = await up({ ...deps, load: async () => loaded }, g, { ...uo, detach: true });
