@@ -6,7 +6,7 @@
  * cycle (reported once, deterministically, as `a -> b -> a`).
  */
 import type { Project, Service } from '../model/types.js';
-import { findCycle, serviceDependencies } from '../model/deps.js';
+import { findCycle } from '../model/deps.js';
 import { parseDuration, parseSize } from '../model/units.js';
 import { isMap, type LoadContext, type Path } from './context.js';
 
@@ -24,9 +24,9 @@ export function checkConsistency(ctx: LoadContext, project: Project, allServices
   for (const name of Object.keys(project.services).sort()) {
     const s = project.services[name]!;
     const base: Path = ['services', name];
-    for (const dep of serviceDependencies(s)) {
-      if (!allServices.has(dep.service)) {
-        ctx.diag.error('undefined-reference', `service "${name}" refers to undefined service "${dep.service}" in ${dep.kind}`, at(s, base, dep.kind));
+    for (const ref of references(ctx, s)) {
+      if (!allServices.has(ref.service)) {
+        ctx.diag.error('undefined-reference', `service "${name}" refers to undefined service "${ref.service}" in ${ref.keys[0]}`, at(s, base, ...ref.keys));
       }
     }
     for (const net of Object.keys(s.networks ?? {})) {
@@ -67,6 +67,26 @@ export function checkConsistency(ctx: LoadContext, project: Project, allServices
     const first = project.services[cycle[0]!]!;
     ctx.diag.error('dependency-cycle', `dependency cycle detected: ${cycle.join(' -> ')}`, at(first, ['services', cycle[0]!], 'depends_on'));
   }
+}
+
+/**
+ * Every service named by `s`, once per place the user wrote it (depends_on entries the
+ * loader added for links & co. have no position and are skipped: their origin is reported).
+ */
+function references(ctx: LoadContext, s: Service): { service: string; keys: (string | number)[] }[] {
+  const out: { service: string; keys: (string | number)[] }[] = [];
+  if (isMap(s.depends_on)) for (const d of Object.keys(s.depends_on)) if (ctx.src.key(s.depends_on, d)) out.push({ service: d, keys: ['depends_on', d] });
+  const list = (kind: 'links' | 'volumes_from', name: (x: string) => string | undefined) => {
+    const v = s[kind];
+    if (Array.isArray(v)) v.forEach((x, i) => typeof x === 'string' && name(x) !== undefined && out.push({ service: name(x)!, keys: [kind, i] }));
+  };
+  list('links', (x) => x.split(':')[0]);
+  list('volumes_from', (x) => (x.startsWith('container:') ? undefined : (x.startsWith('service:') ? x.slice(8) : x).split(':')[0]));
+  for (const kind of ['network_mode', 'ipc', 'pid', 'uts', 'cgroup']) {
+    const v = (s as Record<string, unknown>)[kind];
+    if (typeof v === 'string' && v.startsWith('service:')) out.push({ service: v.slice(8), keys: [kind] });
+  }
+  return out;
 }
 
 type At = (s: object, path: Path, ...keys: (string | number)[]) => { loc: ReturnType<LoadContext['src']['key']>; path: Path };

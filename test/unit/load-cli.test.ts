@@ -102,8 +102,8 @@ describe('berth config', () => {
     const r = berth(['config'], { cwd: path.join(FIX, 'err-many-in-one-file') });
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
-    expect(r.err).toContain('compose.yaml:4:17: error: service "web" refers to undefined service "ghost" in depends_on');
-    expect(r.err).toMatch(/\n {2}4 \| {5}depends_on: \[ghost\]\n {4}\| {17}\^/);
+    expect(r.err).toContain('compose.yaml:4:18: error: service "web" refers to undefined service "ghost" in depends_on');
+    expect(r.err).toMatch(/\n {2}4 \| {5}depends_on: \[ghost\]\n {4}\| {18}\^/);
     expect(r.err).toContain('required variable API_IMAGE is missing a value');
     expect(r.err).not.toMatch(/\n\s+at .*\.js:\d+/);
     for (const c of ['err-yaml-syntax', 'err-duplicate-key', 'err-dependency-cycle', 'err-not-a-mapping']) {
