@@ -85,6 +85,13 @@ describe('berth container (CLI, real engine)', () => {
     expect((await berth(root, ['container', 'port', 'bg'])).stdout).toBe(`80/tcp -> 127.0.0.1:${port}\n`);
     const ex = await berth(root, ['container', 'exec', 'bg', 'sh', '-c', 'echo "$FOO"; exit 5']);
     expect(ex).toMatchObject({ code: 5, stdout: 'bar\n' });
+    // cp both ways
+    const hostFile = `${root}/to-container.txt`;
+    fs.writeFileSync(hostFile, 'copied in\n');
+    expect((await berth(root, ['container', 'cp', hostFile, 'bg:/tmp/'])).code).toBe(0);
+    expect((await berth(root, ['container', 'exec', 'bg', 'cat', '/tmp/to-container.txt'])).stdout).toBe('copied in\n');
+    expect((await berth(root, ['container', 'cp', 'bg:/etc/passwd', `${root}/passwd.out`])).code).toBe(0);
+    expect(fs.readFileSync(`${root}/passwd.out`, 'utf8')).toMatch(/^root:x:0:0:/);
     expect((await berth(root, ['container', 'stop', '-t', '1', 'bg'])).stdout).toBe('bg\n');
     const w = await berth(root, ['container', 'wait', 'bg']);
     expect(['137', '143']).toContain(w.stdout.trim());

@@ -532,6 +532,29 @@ export function registerContainer(program: Command, ctx: () => Ctx): void {
       }),
     );
 
+  c.command('cp')
+    .description('Copy files between a container and the host: cp CONTAINER:SRC DEST, or cp SRC CONTAINER:DEST')
+    .argument('<SRC>')
+    .argument('<DEST>')
+    .action(
+      act(ctx, async ({ io, engine }, src: string, dest: string) => {
+        const { cpPlan } = await import('./cp.js');
+        const plan = cpPlan(src, dest, io.cwd, (p) => {
+          try {
+            return fs.statSync(p).isDirectory();
+          } catch {
+            return false;
+          }
+        });
+        const e = await engine();
+        if (plan.dir === 'out') await e.containerCopyOut(plan.container, plan.containerPath, plan.hostPath);
+        else {
+          const r = await e.containerSync(plan.container, [{ op: 'copy', hostPath: plan.hostPath, containerPath: plan.containerPath }]);
+          if (r.failed.length) throw new UserError(`copy to ${plan.container}:${plan.containerPath} failed: ${r.failed.map((f) => f.error).join('; ')}`);
+        }
+      }),
+    );
+
   c.command('prune')
     .description('Remove all stopped containers')
     .option('-f, --force', 'do not prompt for confirmation')
