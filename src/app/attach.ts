@@ -22,6 +22,10 @@ export async function attach(deps: AppDeps, engine: Engine, ref: ProjectRef, o: 
   const print = makePrinter((s) => deps.stdout.write(s), { project: ref.name, color: deps.color && !o.noColor, prefix: !o.noLogPrefix, timestamps: !!o.timestamps });
   const info = (s: string): void => deps.stdout.write(s + '\n');
 
+  // Subscribe before listing, so an exit between the two is not missed.
+  const events = engine.events({ filters: { type: ['container'], event: ['start', 'die'], ...projectFilter(ref.name) } }, eventsAc.signal)[Symbol.asyncIterator]();
+  const firstEvent = events.next();
+  firstEvent.catch(() => {}); // handled where it is awaited; this only keeps Node from calling it unhandled meanwhile
   const list = (await engine.containerList({ all: true, filters: projectFilter(ref.name) })).filter((c) => wanted(c.labels));
   const nameOf = (labels: Record<string, string>, name: string): string => shortName(ref.name, { container: name, service: labels[LABEL.service] ?? '', number: Number(labels[LABEL.number] ?? 0) });
   info(`Attaching to ${list.map((c) => nameOf(c.labels, (c.names[0] ?? '').replace(/^\//, ''))).sort().join(', ')}`);
@@ -85,7 +89,8 @@ export async function attach(deps: AppDeps, engine: Engine, ref: ProjectRef, o: 
 
   void (async () => {
     try {
-      for await (const e of engine.events({ filters: { type: ['container'], event: ['start', 'die'], ...projectFilter(ref.name) } }, eventsAc.signal) as AsyncIterable<EngineEvent>) {
+      for (let r = await firstEvent; !r.done; r = await events.next()) {
+        const e: EngineEvent = r.value;
         if (!wanted(e.attributes)) continue;
         if (e.action === 'start') running.add(e.id);
         else void onExit(e.id, e.attributes, Number(e.attributes.exitCode ?? 0), e.attributes.name ?? e.id);
