@@ -185,12 +185,14 @@ describe('berth watch (real engine)', () => {
     expect((await sh('web', 'test -e /seed/Dockerfile; echo $?')).out.trim()).toBe('1');
   });
 
-  it('a new folder with files arrives whole; a renamed file moves', async () => {
+  it('a new folder with files arrives whole; a renamed file and a renamed folder move', async () => {
     write('src/d/a.txt', 'a');
     write('src/d/e/b.txt', 'b');
     await until('the folder inside web', async () => (await sh('web', 'cat /app/d/a.txt /app/d/e/b.txt')).out === 'ab');
     fs.renameSync(path.join(dir, 'src/d/a.txt'), path.join(dir, 'src/d/c.txt'));
     await until('the rename inside web', async () => (await sh('web', 'test -e /app/d/a.txt || cat /app/d/c.txt')).out === 'a');
+    fs.renameSync(path.join(dir, 'src/d'), path.join(dir, 'src/d2'));
+    await until('the folder rename inside web', async () => (await sh('web', 'test -e /app/d || cat /app/d2/c.txt /app/d2/e/b.txt')).out === 'ab');
   });
 
   it('honours ignore globs and the build context .dockerignore', async () => {
