@@ -136,7 +136,8 @@ export class Diagnostics {
    */
   add(d: Diagnostic): void {
     const where = d.file && d.line ? `${d.file}|${d.line}|${d.col}|${(d.path ?? []).join('.')}` : `${d.code}|${d.message}`;
-    const key = `${d.severity}|${where}`;
+    // Warnings carry their message in the key: two unset variables in one value are two warnings.
+    const key = d.severity === 'error' ? `error|${where}` : `warning|${where}|${d.message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     (d.severity === 'error' ? this.errors : this.warnings).push(d);
