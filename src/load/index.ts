@@ -96,7 +96,7 @@ export async function loadProject(opts: LoadOptions, io: LoadIO = nodeIO): Promi
   const variables: VariableInfo[] = [...ctx.variables.values()].sort((a, b) => a.name.localeCompare(b.name)).map((v) => ({ ...v }));
   return {
     project: state.project!,
-    warnings: diag.warnings,
+    warnings: inDocumentOrder(diag.warnings),
     files,
     envFiles: env.files,
     variables,

@@ -25,7 +25,8 @@ export function applyProfiles(ctx: LoadContext, project: Project, active: string
       if (dep.kind === 'depends_on' && s.depends_on?.[dep.service]?.required === false) {
         ctx.diag.warn('profile', `service "${name}" depends on "${dep.service}", which is not enabled by the active profiles; ignoring this optional dependency`, at);
         const { [dep.service]: _dropped, ...rest } = s.depends_on!;
-        s.depends_on = rest;
+        if (Object.keys(rest).length) s.depends_on = rest;
+        else delete s.depends_on;
         continue;
       }
       ctx.diag.error('profile', `service "${dep.service}" is needed by service "${name}" (${dep.kind}) but is not enabled by the active profiles`, {
