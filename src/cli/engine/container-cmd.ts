@@ -114,14 +114,29 @@ async function attachOutput(io: Io, engine: Engine, id: string, opts: { start?: 
   const ac = new AbortController();
   const write = (l: LogLine) => (l.stream === 'stderr' ? io.stderr : io.stdout).write(l.line + '\n');
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  const forward = (sig: NodeJS.Signals) => void engine.containerKill(id, sig).catch(() => {});
+  // Signals go to the container (Docker's sig-proxy). A process that ignores them (sh or
+  // sleep as PID 1 do) would hold the terminal forever: the third Ctrl+C gives up waiting.
+  let interrupts = 0;
+  let giveUp!: (code: number) => void;
+  const gaveUp = new Promise<number>((r) => (giveUp = r));
+  const forward = (sig: NodeJS.Signals) => {
+    if (sig === 'SIGINT' && ++interrupts >= 3) {
+      io.stderr.write(`berth: got 3 interrupts, no longer waiting for ${id.slice(0, 12)}\n`);
+      giveUp(130);
+      return;
+    }
+    void engine.containerKill(id, sig).catch(() => {});
+  };
   if (opts.proxySignals !== false) for (const s of signals) process.on(s, forward);
   try {
     if (opts.start) await engine.containerStart(id);
     const logs = (async () => {
       for await (const l of engine.containerLogs(id, { follow: true }, ac.signal)) write(l);
     })();
-    const { exitCode } = await engine.containerWait(id, { condition: 'not-running' });
+    const waitAc = new AbortController();
+    const exitCode = await Promise.race([engine.containerWait(id, { condition: 'not-running' }, waitAc.signal).then((r) => r.exitCode), gaveUp]);
+    waitAc.abort();
+    if (interrupts >= 3) return exitCode;
     // The log stream ends by itself once the container is gone; give it a moment to drain.
     await Promise.race([logs.catch(() => {}), new Promise((r) => setTimeout(r, 2000).unref())]);
     return exitCode;
