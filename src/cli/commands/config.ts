@@ -70,7 +70,15 @@ export async function configText(flags: ConfigFlags, globals: GlobalLoadFlags, e
     result.project = withSelectedServices(result.project, flags.only);
   }
   const { formatDiagnostic } = await import('../../diag/diagnostic.js');
-  for (const w of result.warnings) process.stderr.write(formatDiagnostic(w) + '\n');
+  const { readFileSync } = await import('node:fs');
+  const source = (f?: string) => {
+    try {
+      return f ? readFileSync(f, 'utf8') : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  for (const w of result.warnings) process.stderr.write(formatDiagnostic(w, source(w.file)) + '\n');
   const project = result.project;
   const lines = (xs: string[]) => (xs.length ? xs.join('\n') + '\n' : '');
   if (flags.services) return lines(Object.keys(project.services).sort());
