@@ -142,6 +142,21 @@ describe('DNS server forwarding', () => {
   });
 });
 
+describe('DNS server upstream failure', () => {
+  it('moves past an upstream where nothing listens at once (ICMP refused), not after the timeout', async () => {
+    const probe = dgram.createSocket('udp4');
+    await new Promise<void>((r) => probe.bind(0, '127.0.0.1', () => r()));
+    const deadPort = probe.address().port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const server = new DnsServer({ resolvConf: '/nonexistent', timeoutMs: 5000 });
+    server.setIndex(new NameIndex(networks, [sb('fff', 'asker', [['front', '10.0.1.9']], { dns: [`127.0.0.1:${deadPort}`] })]));
+    const t0 = Date.now();
+    const p = dnsPacket.decode((await server.handle(query('example.org'), '10.0.1.9'))!) as dnsPacket.DecodedPacket & { rcode?: string };
+    expect(p.rcode).toBe('SERVFAIL');
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+});
+
 describe('DNS server sockets', () => {
   it('answers over UDP and TCP on the addresses it listens on', async () => {
     const port = 15353 + Math.floor(Math.random() * 1000);

@@ -170,7 +170,9 @@ export function forwardUdp(msg: Buffer, upstream: string, timeoutMs: number): Pr
     const t = setTimeout(() => finish(new Error('timeout')), timeoutMs);
     s.on('message', (res) => finish(undefined, res));
     s.on('error', (e) => finish(e));
-    s.send(msg, port, host, (e) => e && finish(e));
+    // a connected socket hears ICMP "port unreachable" (ECONNREFUSED): a dead upstream fails
+    // at once and the next one is asked, instead of waiting out the timeout
+    s.connect(port, host, () => s.send(msg, (e) => e && finish(e)));
   });
 }
 
