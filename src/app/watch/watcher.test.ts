@@ -119,9 +119,13 @@ describe('fallback to polling', () => {
   it('reopens in polling mode when the kernel refuses watches, and says so', async () => {
     const { EventEmitter } = await import('node:events');
     const opened: { usePolling: boolean; w: InstanceType<typeof EventEmitter> & { closed?: boolean } }[] = [];
+    // what each watcher saw of /x: the poller finds b (made during the switch), not gone
+    const views = [{ '/x': ['a', 'gone'] }, { '/x': ['a', 'b'] }];
     const fakeWatch = ((paths: string[], o: { usePolling: boolean }) => {
+      const view = views[opened.length];
       const em = Object.assign(new EventEmitter(), {
         closed: false,
+        getWatched: () => view,
         add: () => undefined,
         unwatch: () => undefined,
         close: async () => {
@@ -133,7 +137,8 @@ describe('fallback to polling', () => {
       return em;
     }) as unknown as NonNullable<Parameters<typeof startWatcher>[0]['watchFn']>;
     const notices: string[] = [];
-    const watcher = await startWatcher({ paths: ['/x'], watchFn: fakeWatch, onEvent: () => undefined, onNotice: (m) => notices.push(m), onError: () => undefined });
+    const seen: string[] = [];
+    const watcher = await startWatcher({ paths: ['/x'], watchFn: fakeWatch, onEvent: (e) => seen.push(`${e.kind} ${e.path}`), onNotice: (m) => notices.push(m), onError: () => undefined });
     expect(watcher.polling).toBe(false);
     opened[0]!.w.emit('error', Object.assign(new Error('System limit for number of file watchers reached'), { code: 'ENOSPC' }));
     await sleep(20);
@@ -142,6 +147,7 @@ describe('fallback to polling', () => {
     expect(opened[0]!.w.closed).toBe(true);
     expect(notices[0]).toMatch(/polling/);
     expect(notices[0]).toMatch(/ENOSPC/);
+    expect(seen).toEqual(['add /x/b', 'unlink /x/gone']);
     await watcher.close();
   });
 });

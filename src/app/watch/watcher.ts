@@ -11,6 +11,7 @@
  *   emits an error. We then restart the watch in polling mode and say so.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { FileEvent, FileEventKind } from './coalesce.js';
 
@@ -43,6 +44,14 @@ export interface FileWatcher {
 const LIMIT_CODES = new Set(['ENOSPC', 'EMFILE', 'ENFILE']);
 const FINE_MS = 8;
 const FINE_LIMIT = 500;
+
+function isDir(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 function signature(p: string): string {
   try {
@@ -123,9 +132,24 @@ export async function startWatcher(opts: WatcherOptions): Promise<FileWatcher> {
       );
       switching = (async () => {
         const old = w;
+        const known = old.getWatched();
         w = await open([...watched], opts, true, onEvent, onError);
         await old.close();
         switching = undefined;
+        // The poller starts from what exists now: report what came or went since the old
+        // watcher's last look (files edited in between are not seen; that window is short).
+        const now = w.getWatched();
+        for (const [d, names] of Object.entries(now)) {
+          const before = new Set(known[d] ?? []);
+          for (const n of names) if (!before.has(n) && known[d]) onEvent(isDir(path.join(d, n)) ? 'addDir' : 'add', path.join(d, n));
+        }
+        for (const [d, names] of Object.entries(known)) {
+          const after = new Set(now[d] ?? []);
+          for (const n of names) {
+            const p = path.join(d, n);
+            if (!after.has(n) && now[d] && !fs.existsSync(p)) onEvent(known[p] ? 'unlinkDir' : 'unlink', p);
+          }
+        }
       })().catch((err) => opts.onError(err instanceof Error ? err : new Error(String(err))));
       return;
     }
