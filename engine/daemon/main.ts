@@ -29,7 +29,14 @@ async function main(): Promise<number> {
     return 3;
   }
   fs.mkdirSync(root, { recursive: true, mode: 0o711 });
-  const logFile = fs.openSync(path.join(root, 'engine.log'), 'a', 0o600);
+  const logPath = path.join(root, 'engine.log');
+  // Keep the log bounded across restarts: one previous generation, as engine.log.1.
+  try {
+    if (fs.statSync(logPath).size > 16 * 1024 * 1024) fs.renameSync(logPath, `${logPath}.1`);
+  } catch {
+    /* no log yet */
+  }
+  const logFile = fs.openSync(logPath, 'a', 0o600);
   const log = (msg: string) => {
     try {
       fs.writeSync(logFile, `${new Date().toISOString()} [${process.pid}] ${msg}\n`);

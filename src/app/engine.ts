@@ -26,8 +26,15 @@ export function engineRoot(opts: { root?: string; env?: NodeJS.ProcessEnv } = {}
   return opts.root ? path.resolve(opts.root) : resolveRoot(opts.env ?? process.env);
 }
 
+/** Unix socket paths hold at most 107 bytes (sun_path is 108 with its NUL). */
+export const MAX_SOCKET_PATH = 107;
+
 export function engineSocket(root: string): string {
-  return path.join(root, SOCKET_NAME);
+  const p = path.join(root, SOCKET_NAME);
+  if (Buffer.byteLength(p) > MAX_SOCKET_PATH) {
+    throw new EngineError('INVALID', `BERTH_ROOT ${root} is too long: its socket path ${p} exceeds ${MAX_SOCKET_PATH} bytes (a unix socket limit); choose a shorter root`);
+  }
+  return p;
 }
 
 /** The compiled daemon entry. From dist/src/app/engine.js it is dist/engine/daemon/main.js; from

@@ -76,3 +76,17 @@ describe('engine daemon lifecycle', () => {
     expect(await Promise.resolve(standIn('x'))).toBeDefined(); // not a thenable
   });
 });
+
+describe('connectEngine', () => {
+  it('refuses a root whose socket path would not fit a unix socket address', async () => {
+    const { connectEngine } = await import('../../src/app/engine.js');
+    await expect(connectEngine({ root: `/tmp/${'x'.repeat(120)}`, autoStart: false })).rejects.toMatchObject({ code: 'INVALID', message: expect.stringMatching(/too long/) });
+  });
+
+  it('says UNAVAILABLE without starting anything when autoStart is false', async () => {
+    const { connectEngine } = await import('../../src/app/engine.js');
+    const root = tmp();
+    await expect(connectEngine({ root, autoStart: false })).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/not running/) });
+    expect(fs.readdirSync(root)).toEqual([]);
+  });
+});
