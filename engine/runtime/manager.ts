@@ -66,6 +66,8 @@ interface Live {
   exitHandling?: Promise<void>;
   exitWaiters: (() => void)[];
   lastCpu?: { ns: number; at: bigint };
+  /** The runtime state and cgroups of the last run are gone (no need to ask the runtime again). */
+  runtimeCleaned?: boolean;
 }
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -341,6 +343,7 @@ export class Manager implements ContainerManager {
       await fsp.writeFile(path.join(dir, 'config.json'), JSON.stringify(out.spec, null, 1));
       lap('spec');
       stage = 'create';
+      this.liveOf(id).runtimeCleaned = false;
       await fsp.rm(this.p.exitFile(id), { force: true });
       await fsp.rm(this.p.persist(id), { recursive: true, force: true });
       await fsp.mkdir(this.p.persist(id), { recursive: true });
@@ -481,7 +484,10 @@ export class Manager implements ContainerManager {
       // conmon makes <socket-dir>/<cuuid>/ for the attach socket and leaves the folder
       ['attach dir', () => fsp.rm(path.join(this.p.socketDir, id.slice(0, 12)), { recursive: true, force: true })],
     ];
-    const steps = part === 'all' ? all : part === 'runtime' ? all.slice(0, 2) : all.slice(2);
+    let steps = part === 'all' ? all : part === 'runtime' ? all.slice(0, 2) : all.slice(2);
+    const l = this.liveOf(id);
+    if (part === 'all' && l.runtimeCleaned) steps = all.slice(2);
+    if (part !== 'host') l.runtimeCleaned = true;
     for (const [what, fn] of steps) {
       const t0 = performance.now();
       try {
@@ -886,8 +892,13 @@ export class Manager implements ContainerManager {
   async containerStats(ref: string): Promise<ContainerStats> {
     const rec = this.get(ref);
     const running = rec.state.status === 'running' || rec.state.status === 'paused';
-    const s = running ? readStats(this.d.cgroups, rec.cgroupsPath) : undefined;
     const l = this.liveOf(rec.id);
+    // CPU % needs two samples: without a recent one (a one-shot `stats`), take a short one now
+    if (running && (!l.lastCpu || process.hrtime.bigint() - l.lastCpu.at > 10_000_000_000n)) {
+      l.lastCpu = { ns: readStats(this.d.cgroups, rec.cgroupsPath).cpuUsageNs, at: process.hrtime.bigint() };
+      await sleep(100);
+    }
+    const s = running ? readStats(this.d.cgroups, rec.cgroupsPath) : undefined;
     const now = process.hrtime.bigint();
     let cpuPercent = 0;
     if (s && l.lastCpu) {

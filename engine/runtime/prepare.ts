@@ -6,7 +6,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError } from '../api/types.js';
 import type { ImageStore, NetworkManager, ResolvedMount, Sandbox } from '../common/contracts.js';
-import { writeFileAtomic } from '../common/fsutil.js';
 import { buildSpec, type SpecOutput } from './spec.js';
 import { secureJoin } from './fsops.js';
 import type { ContainerRecord } from './records.js';
@@ -103,9 +102,12 @@ export async function prepareSpec(opts: {
 }): Promise<SpecOutput> {
   const { rec, dir, rootfs, net, facts } = opts;
   const files = { hostname: path.join(dir, 'hostname'), hosts: path.join(dir, 'hosts'), resolv: path.join(dir, 'resolv.conf') };
-  await writeFileAtomic(files.hostname, `${opts.hostname}\n`);
-  await writeFileAtomic(files.hosts, net.hosts);
-  await writeFileAtomic(files.resolv, net.resolvConf);
+  // rewritten at every start, so no fsync dance: a crash just means they are written again
+  await Promise.all([
+    fs.writeFile(files.hostname, `${opts.hostname}\n`),
+    fs.writeFile(files.hosts, net.hosts),
+    fs.writeFile(files.resolv, net.resolvConf),
+  ]);
   const out = buildSpec({
     id: rec.id,
     req: { ...rec.config, hostname: opts.hostname },

@@ -29,7 +29,7 @@ export interface Rig {
   teardown(): Promise<void>;
 }
 
-export async function makeRig(root: string, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Rig> {
+export async function makeRig(root: string, opts: { env?: NodeJS.ProcessEnv; logSizeMax?: number } = {}): Promise<Rig> {
   const bus = new EventBus();
   const events: EngineEvent[] = [];
   const log: string[] = [];
@@ -42,7 +42,7 @@ export async function makeRig(root: string, opts: { env?: NodeJS.ProcessEnv } = 
   await networks.init();
   await volumes.init();
   const make = async () => {
-    const m = createContainerManager(ctx, { images, networks, volumes }, { env: opts.env, pollMs: 300 });
+    const m = createContainerManager(ctx, { images, networks, volumes }, { env: opts.env, pollMs: 300, logSizeMax: opts.logSizeMax });
     await m.init();
     return m;
   };

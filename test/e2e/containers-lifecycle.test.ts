@@ -88,6 +88,29 @@ describe('containers', () => {
     await mgr.containerRemove(id);
   });
 
+  it('logs rotate at the size limit and a follower keeps reading the new file', async () => {
+    const root = tempRoot('rot');
+    const small = await makeRig(root, { logSizeMax: 8192 });
+    await importBusybox(small.images, busyboxTarball(), BUSYBOX_CHANGES);
+    try {
+      const { mgr } = small;
+      const { id } = await mgr.containerCreate({ image: 'busybox:test', cmd: ['sh', '-c', 'i=0; while [ $i -lt 400 ]; do echo line-$i-padding-padding-padding; i=$((i+1)); sleep 0.005; done'] });
+      await mgr.containerStart(id);
+      const seen: string[] = [];
+      for await (const l of mgr.containerLogs(id, { follow: true })) seen.push(l.line);
+      expect(seen.at(-1)).toBe('line-399-padding-padding-padding');
+      expect(fs.statSync((await mgr.containerInspect(id)).logPath).size).toBeLessThanOrEqual(8192);
+      const kept = await collect(mgr.containerLogs(id, {}));
+      expect(kept.length).toBeLessThan(400);
+      expect(kept.at(-1)!.line).toBe('line-399-padding-padding-padding');
+      await mgr.containerRemove(id);
+    } finally {
+      await small.teardown();
+      assertNoLeaks(root);
+      rmRoot(root);
+    }
+  });
+
   it('rm -f removes a running container', async () => {
     const { mgr } = rig;
     const { id } = await mgr.containerCreate({ image: 'busybox:test', cmd: ['sleep', '1000'] });

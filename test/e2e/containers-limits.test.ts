@@ -73,9 +73,22 @@ describe.each(['crun', 'runc'])('limits with %s', (runtime) => {
     expect(stats.pids).toBeLessThanOrEqual(20);
     expect(stats.memoryLimit).toBe(64 * 1024 * 1024);
     expect(stats.memoryUsage).toBeGreaterThan(0);
+    expect(stats.cpuPercent).toBeGreaterThanOrEqual(0);
+    expect(stats.cpuPercent).toBeLessThanOrEqual(60); // quota 0.5 CPU (+ sampling noise)
     const top = await mgr.containerTop(id);
     expect(top.titles).toContain('PID');
     expect(top.processes.length).toBe(stats.pids);
+    await mgr.containerRemove(id, { force: true });
+  });
+
+  it('a busy container shows about its CPU quota in stats', async () => {
+    const { mgr } = rig;
+    const { id } = await mgr.containerCreate({ image: 'busybox:test', cmd: ['sh', '-c', 'while true; do :; done'], resources: { nanoCpus: 300_000_000 }, stopSignal: 'KILL' });
+    await mgr.containerStart(id);
+    await new Promise((r) => setTimeout(r, 500));
+    const s = await mgr.containerStats(id);
+    expect(s.cpuPercent).toBeGreaterThan(10);
+    expect(s.cpuPercent).toBeLessThan(45);
     await mgr.containerRemove(id, { force: true });
   });
 
