@@ -118,6 +118,12 @@ describe('berth container (CLI, real engine)', () => {
     expect((await berth(root, ['container', 'inspect', '-f', '{{.State.ExitCode}}', 'dies'])).stdout).toBe('7\n');
     // adopted containers are still controllable
     expect((await berth(root, ['container', 'exec', 'keep1', 'true'])).code).toBe(0);
+    // a graceful engine stop leaves them running too; the next engine (on demand) adopts them
+    expect((await berth(root, ['engine', 'stop'])).code).toBe(0);
+    await waitGone(fresh);
+    const after = await berth(root, ['container', 'ls', '--format', '{{.Names}} {{.State}}']);
+    expect(after.stdout.trim().split('\n').sort()).toEqual(['keep1 running', 'keep2 running']);
+    expect(daemonPid(root)).not.toBe(fresh);
     expect((await berth(root, ['container', 'rm', '-f', 'keep1', 'keep2', 'dies'])).code).toBe(0);
     expect((await berth(root, ['container', 'ls', '-aq'])).stdout).toBe('');
   });
