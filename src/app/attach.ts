@@ -15,7 +15,8 @@ import type { ProjectRef } from './project.js';
 import type { UpCommandOptions } from './up.js';
 
 export async function attach(deps: AppDeps, engine: Engine, ref: ProjectRef, o: UpCommandOptions, startedAt: string): Promise<number> {
-  const services = o.services?.length ? o.services : Object.keys(ref.loaded?.project.services ?? {});
+  const base = o.attach?.length ? o.attach : o.services?.length ? o.services : Object.keys(ref.loaded?.project.services ?? {});
+  const services = base.filter((s) => !o.noAttach?.includes(s));
   const wanted = (l: Record<string, string>): boolean => services.includes(l[LABEL.service] ?? '') && l[LABEL.oneoff] !== 'True';
   const logsAc = new AbortController();
   const eventsAc = new AbortController();
@@ -63,7 +64,7 @@ export async function attach(deps: AppDeps, engine: Engine, ref: ProjectRef, o: 
     if (now && (now.state.running || now.state.restarting)) return;
     running.delete(id);
     info(`${nameOf(labels, name)} exited with code ${code}`);
-    if (o.abortOnContainerExit) {
+    if (o.abortOnContainerExit || (o.abortOnContainerFailure && code !== 0)) {
       const exit = o.exitCodeFrom ? await exitCodeOf(o.exitCodeFrom) : code;
       abortWith(exit, 'Aborting on container exit...');
       return;
@@ -78,7 +79,7 @@ export async function attach(deps: AppDeps, engine: Engine, ref: ProjectRef, o: 
   for (const c of list) {
     if (running.has(c.id)) continue;
     const inspect = await engine.containerInspect(c.id).catch(() => undefined);
-    if (inspect && inspect.state.finishedAt >= startedAt && o.abortOnContainerExit) {
+    if (inspect && inspect.state.finishedAt >= startedAt && (o.abortOnContainerExit || (o.abortOnContainerFailure && inspect.state.exitCode !== 0))) {
       void onExit(c.id, c.labels, inspect.state.exitCode, (c.names[0] ?? '').replace(/^\//, ''));
     }
   }

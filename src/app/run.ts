@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ContainerCreateRequest, MountSpec, PortBinding } from '../../engine/api/types.js';
 import { UserError } from '../diag/diagnostic.js';
-import { prune, reconcile, imageRef } from '../plan/index.js';
+import { containerName, prune, reconcile, imageRef } from '../plan/index.js';
 import { toCreateRequest } from '../runtime/convert.js';
 import { addVolumesFrom } from '../runtime/volumes-from.js';
 import { executeOrThrow } from '../runtime/execute.js';
@@ -30,6 +30,9 @@ export interface RunOptions {
   noDeps?: boolean;
   tty?: boolean;
   labels?: string[];
+  useAliases?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
 }
 
 function parsePublish(p: string): PortBinding {
@@ -89,7 +92,10 @@ export async function runOneOff(deps: AppDeps, g: GlobalOptions, o: RunOptions):
   // Compose publishes a run container's ports only with --service-ports.
   req.ports = [...(o.servicePorts ? req.ports ?? [] : []), ...(o.publish ?? []).map(parsePublish)];
   delete req.restartPolicy;
-  if (req.network?.endpoints) req.network.endpoints = req.network.endpoints.map((e) => ({ ...e, aliases: [name] }));
+  // A one-off is reachable by its own name; the service's aliases only with --use-aliases.
+  if (req.network?.endpoints) req.network.endpoints = req.network.endpoints.map((e) => ({ ...e, aliases: o.useAliases ? [...(e.aliases ?? []).filter((a) => a !== containerName(project.name, o.service, 1, s)), name] : [name] }));
+  if (o.capAdd?.length) req.capAdd = [...(req.capAdd ?? []), ...o.capAdd];
+  if (o.capDrop?.length) req.capDrop = [...(req.capDrop ?? []), ...o.capDrop];
   req.tty = !!o.tty;
   req.autoRemove = !!o.rm && !!o.detach; // attached, berth removes it after reading its exit code
   for (const l of o.labels ?? []) {

@@ -19,6 +19,11 @@ export interface UpCommandOptions extends UpOptions {
   /** --wait-timeout, seconds */
   waitTimeout?: number;
   abortOnContainerExit?: boolean;
+  /** Stop everything when a container exits with a non-zero code. */
+  abortOnContainerFailure?: boolean;
+  /** Services whose logs to show (default: the named ones, else all); and those not to. */
+  attach?: string[];
+  noAttach?: string[];
   exitCodeFrom?: string;
   noColor?: boolean;
   noLogPrefix?: boolean;
@@ -43,7 +48,7 @@ export async function up(deps: AppDeps, g: GlobalOptions, o: UpCommandOptions): 
   if (o.exitCodeFrom) o.abortOnContainerExit = true;
   if (o.forceRecreate && o.noRecreate) throw new UserError('--force-recreate and --no-recreate cannot be combined');
   if (o.build && o.noBuild) throw new UserError('--build and --no-build cannot be combined');
-  if (o.detach && o.abortOnContainerExit) throw new UserError('--abort-on-container-exit and --exit-code-from need attached mode; drop -d');
+  if (o.detach && (o.abortOnContainerExit || o.abortOnContainerFailure)) throw new UserError('--abort-on-container-exit and --exit-code-from need attached mode; drop -d');
   if (o.wait) o.detach = true;
   const ref = await loadProject(deps, g, o.services);
   if (o.exitCodeFrom && !ref.loaded!.project.services[o.exitCodeFrom]) throw new UserError(`--exit-code-from: no such service: ${o.exitCodeFrom}`);

@@ -63,6 +63,12 @@ describe('compose command lines', () => {
     expect(r.opts).toMatchObject({ tty: false, env: ['A=1'] });
   });
 
+  it('up --attach and --no-attach take service names', () => {
+    expect(parse(['up', '--attach', 'web', '--attach', 'db']).opts).toMatchObject({ attach: ['web', 'db'] });
+    expect(parse(['up', '--no-attach', 'db']).opts).toMatchObject({ noAttach: ['db'] });
+    expect(parse(['up', '--abort-on-container-failure', '-V', '--quiet-pull']).opts).toMatchObject({ abortOnContainerFailure: true, renewAnonVolumes: true, quietPull: true });
+  });
+
   it('negated flags: --no-deps, --no-recreate, --no-build, --no-start', () => {
     expect(parse(['up', '--no-deps', '--no-recreate', '--no-build', '--no-start']).opts).toMatchObject({ deps: false, recreate: false, build: false, start: false });
     expect(parse(['up', '--build']).opts).toMatchObject({ build: true });

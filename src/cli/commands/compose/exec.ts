@@ -73,7 +73,14 @@ export function registerExec(program: Command): void {
     .option('-P, --service-ports', "publish the service's ports")
     .option('--no-deps', 'do not start dependencies')
     .option('-T, --no-tty', 'no pseudo-terminal')
-    .option('-i, --interactive', 'keep stdin open (not yet supported: ignored)'))
+    .option('-i, --interactive', 'keep stdin open (not yet supported: ignored)')
+    .option('--use-aliases', "join the service's networks with its aliases")
+    .option('--cap-add <cap>', 'add a Linux capability (repeatable)', collect)
+    .option('--cap-drop <cap>', 'drop a Linux capability (repeatable)', collect)
+    .option('--build', 'build the image first (berth builds when missing)')
+    .option('--pull <policy>', 'pull policy (berth pulls when missing)')
+    .option('--quiet-pull', 'no pull progress')
+    .option('--remove-orphans', 'accepted for Compose compatibility'))
     .action(async (service: string, command: string[], o: Record<string, unknown>, cmd: Command) => {
       await runApp(cmd, async (deps, g) =>
         (await import('../../../app/run.js')).runOneOff(deps, g, {
@@ -92,6 +99,9 @@ export function registerExec(program: Command): void {
           servicePorts: !!o.servicePorts,
           noDeps: o.deps === false,
           tty: false,
+          useAliases: !!o.useAliases,
+          capAdd: o.capAdd as string[] | undefined,
+          capDrop: o.capDrop as string[] | undefined,
         }),
       );
     });

@@ -1,5 +1,6 @@
 /** plan, ps, ls, logs, top, events, port, images, stats, wait. */
 import { Option, type Command } from 'commander';
+import { UserError } from '../../../diag/diagnostic.js';
 import { collect, int, parseScale, pullPolicy, runApp } from './shared.js';
 
 export function registerInspect(program: Command): void {
@@ -45,9 +46,12 @@ export function registerInspect(program: Command): void {
     .option('--services', 'only service names')
     .option('--status <status>', 'only containers in this state (repeatable)', collect)
     .addOption(new Option('--format <format>', 'table or json').choices(['table', 'json']).default('table'))
+    .option('--filter <KEY=VALUE>', 'filter: status=<state> (repeatable)', collect)
+    .option('--no-trunc', 'do not truncate the output')
     .action(async (services: string[], o: Record<string, unknown>, cmd: Command) => {
+      const status = [...((o.status as string[] | undefined) ?? []), ...((o.filter as string[] | undefined) ?? []).map(statusFilter)];
       await runApp(cmd, async (deps, g) =>
-        (await import('../../../app/ps.js')).ps(deps, g, { all: !!o.all, quiet: !!o.quiet, services: !!o.services, status: o.status as string[] | undefined, format: o.format as 'table' | 'json', filterServices: services }),
+        (await import('../../../app/ps.js')).ps(deps, g, { all: !!o.all, quiet: !!o.quiet, services: !!o.services, status: status.length ? status : undefined, format: o.format as 'table' | 'json', filterServices: services }),
       );
     });
 
@@ -139,12 +143,29 @@ export function registerInspect(program: Command): void {
     });
 
   program
+    .command('version')
+    .description("Show berth's version")
+    .option('--short', 'the number only')
+    .addOption(new Option('--format <format>', 'pretty or json').choices(['pretty', 'json']).default('pretty'))
+    .action(async (o: Record<string, unknown>) => {
+      const { version } = await import('../../main.js');
+      const v = version();
+      process.stdout.write(o.short ? `${v}\n` : o.format === 'json' ? `${JSON.stringify({ version: v })}\n` : `berth version ${v}\n`);
+    });
+
+  program
     .command('wait')
     .description('Block until the containers stop; exit with the first exit code')
     .argument('<services...>')
     .action(async (services: string[], _o: unknown, cmd: Command) => {
       await runApp(cmd, async (deps, g) => (await import('../../../app/info.js')).wait(deps, g, services));
     });
+}
+
+function statusFilter(f: string): string {
+  const m = /^status=(.+)$/.exec(f);
+  if (!m) throw new UserError(`--filter ${f}: berth filters by status=<state> only`);
+  return m[1]!;
 }
 
 /** "10m" → an ISO time 10 minutes ago; anything else as given. */

@@ -27,6 +27,13 @@ export function registerLifecycle(program: Command): void {
     .option('--no-color', 'monochrome log prefixes')
     .option('--no-log-prefix', 'no "service |" prefix in logs')
     .option('--timestamps', 'show log timestamps')
+    .option('--abort-on-container-failure', 'stop everything when a container exits with a non-zero code')
+    .option('--attach <service>', 'show the logs of this service (repeatable)', collect)
+    .addOption(valuedNo('--no-attach <service>', 'do not show the logs of this service (repeatable)', 'noAttach'))
+    .option('--attach-dependencies', 'show the logs of dependencies too (berth shows all by default)')
+    .option('-V, --renew-anon-volumes', 'new anonymous volumes on recreate (what berth always does)')
+    .option('--quiet-pull', 'no pull progress')
+    .option('-y, --yes', 'assume yes (berth asks nothing)')
     .action(async (services: string[], o: Record<string, unknown>, cmd: Command) => {
       await runApp(cmd, async (deps, g) => {
         const { up } = await import('../../../app/up.js');
@@ -44,6 +51,9 @@ export function registerLifecycle(program: Command): void {
           wait: !!o.wait,
           waitTimeout: o.waitTimeout as number | undefined,
           abortOnContainerExit: !!o.abortOnContainerExit,
+          abortOnContainerFailure: !!o.abortOnContainerFailure,
+          attach: Array.isArray(o.attach) ? (o.attach as string[]) : undefined,
+          noAttach: o.noAttach as string[] | undefined,
           exitCodeFrom: o.exitCodeFrom as string | undefined,
           noDeps: o.deps === false,
           noStart: o.start === false,
@@ -178,4 +188,14 @@ export function registerLifecycle(program: Command): void {
         return up(deps, g, { services: Object.keys(scale), scale, detach: true, noDeps: o.deps === false, noRecreate: true });
       });
     });
+}
+
+/**
+ * A `--no-X <value>` option that takes a value (Compose's --no-attach SERVICE): commander
+ * would read it as the negation of --X, so it gets its own attribute instead.
+ */
+function valuedNo(flags: string, description: string, attribute: string): Option {
+  const o = new Option(flags, description).argParser(collect);
+  Object.assign(o, { negate: false, attributeName: () => attribute });
+  return o;
 }
