@@ -24,6 +24,8 @@ export interface UpCommandOptions extends UpOptions {
   /** Services whose logs to show (default: the named ones, else all); and those not to. */
   attach?: string[];
   noAttach?: string[];
+  /** --watch: run the develop.watch loop too (berth watch), until Ctrl+C. */
+  watch?: boolean;
   exitCodeFrom?: string;
   noColor?: boolean;
   noLogPrefix?: boolean;
@@ -86,8 +88,31 @@ export async function up(deps: AppDeps, g: GlobalOptions, o: UpCommandOptions): 
     lock.release();
     offInt();
   }
+  if (o.watch && !o.noStart) return upWatch(deps, g, engine, ref, o, startedAt);
   if (o.detach || o.noStart) return 0;
   return attach(deps, engine, ref, o, startedAt);
+}
+
+/** `up --watch`: the watch loop beside the attached logs (or alone with -d) until Ctrl+C. */
+async function upWatch(deps: AppDeps, g: GlobalOptions, engine: Engine, ref: ProjectRef, o: UpCommandOptions, startedAt: string): Promise<number> {
+  const { runWatch } = await import('./watch/index.js'); // lazily: watch imports this module
+  const ac = new AbortController();
+  const watching = runWatch({ deps, g, engine, signal: ac.signal, loaded: ref.loaded }, { services: o.services, noUp: true });
+  if (o.detach) {
+    const off = deps.onInterrupt(() => ac.abort());
+    try {
+      await watching;
+    } finally {
+      off();
+    }
+    return 0;
+  }
+  try {
+    return await attach(deps, engine, ref, o, startedAt);
+  } finally {
+    ac.abort();
+    await watching.catch(() => {});
+  }
 }
 
 /** Images first (what a pull or build yields decides which containers must be recreated), then the rest. */

@@ -34,6 +34,7 @@ export function registerLifecycle(program: Command): void {
     .option('-V, --renew-anon-volumes', 'new anonymous volumes on recreate (what berth always does)')
     .option('--quiet-pull', 'no pull progress')
     .option('-y, --yes', 'assume yes (berth asks nothing)')
+    .option('-w, --watch', 'watch the develop.watch paths and sync, rebuild or restart (as berth watch)')
     .action(async (services: string[], o: Record<string, unknown>, cmd: Command) => {
       await runApp(cmd, async (deps, g) => {
         const { up } = await import('../../../app/up.js');
@@ -52,6 +53,7 @@ export function registerLifecycle(program: Command): void {
           waitTimeout: o.waitTimeout as number | undefined,
           abortOnContainerExit: !!o.abortOnContainerExit,
           abortOnContainerFailure: !!o.abortOnContainerFailure,
+          watch: !!o.watch,
           attach: Array.isArray(o.attach) ? (o.attach as string[]) : undefined,
           noAttach: o.noAttach as string[] | undefined,
           exitCodeFrom: o.exitCodeFrom as string | undefined,
