@@ -122,7 +122,16 @@ export class EngineClient implements Engine {
   /** A call whose response is NDJSON frames; resolves with the "r" frame's value. */
   private async call<T>(method: EngineMethod, args: unknown[], opts: CallOptions = {}): Promise<T> {
     const res = await this.request(method, args, opts);
-    return this.finish<T>(method, res, opts);
+    try {
+      return await this.finish<T>(method, res, opts);
+    } finally {
+      // The answer is in: stop feeding an upload the daemon no longer reads (exec's stdin can
+      // be a pipe that never ends; it must not keep this process alive).
+      if (opts.body instanceof Readable) {
+        opts.body.unpipe();
+        if (opts.body === (process.stdin as unknown)) process.stdin.pause();
+      }
+    }
   }
 
   private async finish<T>(method: EngineMethod, res: http.IncomingMessage, opts: CallOptions): Promise<T> {
