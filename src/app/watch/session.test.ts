@@ -334,6 +334,25 @@ describe('WatchSession', () => {
     await until(() => engine.syncs.some((s) => s.ops.some((o) => o.containerPath === '/assets/logo.svg')));
   });
 
+  it('a compose file deleted and made again (a branch switch) is reloaded when it is back', async () => {
+    await startContainer('web');
+    let loads = 0;
+    let missing = false;
+    await start(async () => {
+      loads++;
+      if (missing) throw new DiagnosticError([{ code: 'no-compose-file', severity: 'error', message: 'no compose file' }]);
+      return loaded(project(loads > 1 ? { worker: { image: 'busybox' } } : {}));
+    });
+    const f = path.join(dir, 'compose.yaml');
+    missing = true;
+    fs.rmSync(f);
+    await until(() => errors.length >= 1);
+    missing = false;
+    fs.writeFileSync(f, 'services: {worker: {}}\n');
+    await until(() => ups.length >= 1);
+    expect(Object.keys(ups[0]!.project.services)).toContain('worker');
+  });
+
   it('refuses a project without watch rules', async () => {
     const p: Project = { name: 'demo', services: { db: { image: 'busybox' } } };
     await start(async () => loaded(p));

@@ -162,8 +162,9 @@ export class WatchSession<L extends Loaded = Loaded> {
 
   /**
    * chokidar 4 does not pick up a watched path that does not exist yet (nor one deleted and
-   * made again): rule paths that are missing are looked for every MISSING_POLL_MS, and
-   * watched — and synced whole — once they appear.
+   * made again, as a branch switch does to compose.yaml): missing rule paths and project
+   * files are looked for every MISSING_POLL_MS, and watched — and synced whole, or
+   * reloaded — once they appear.
    */
   private missing = new Set<string>();
   private missingTimer?: NodeJS.Timeout;
@@ -177,7 +178,8 @@ export class WatchSession<L extends Loaded = Loaded> {
         continue;
       }
       this.missing.delete(root);
-      if (!this.state.rules.some((r) => r.root === root)) continue;
+      const s = this.state;
+      if (!s.rules.some((r) => r.root === root) && !s.configFiles.has(root) && !s.ignoreFiles.has(root)) continue;
       this.watcher?.unwatch([root]);
       this.watcher?.add([root]);
       this.onFileEvent({ kind: st.isDirectory() ? 'addDir' : 'add', path: root });
@@ -191,7 +193,7 @@ export class WatchSession<L extends Loaded = Loaded> {
   private onFileEvent = (ev: FileEvent): void => {
     const s = this.state;
     const p = ev.path;
-    if ((ev.kind === 'unlinkDir' || ev.kind === 'unlink') && s.rules.some((r) => r.root === p)) this.missing.add(p);
+    if ((ev.kind === 'unlinkDir' || ev.kind === 'unlink') && (s.rules.some((r) => r.root === p) || s.configFiles.has(p) || s.ignoreFiles.has(p))) this.missing.add(p);
     if (s.configFiles.has(p) || s.ignoreFiles.has(p) || s.rules.some((r) => r.accepts(p))) this.coalescer.push(ev);
   };
 
