@@ -22,6 +22,17 @@ export function portsText(ports: PublishedPort[]): string {
     .join(', ');
 }
 
+/** "3 minutes ago", as docker prints CREATED. */
+export function ago(iso: string, now: number): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (!Number.isFinite(s)) return iso;
+  const unit = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'} ago`;
+  if (s < 60) return unit(s, 'second');
+  if (s < 3600) return unit(Math.round(s / 60), 'minute');
+  if (s < 86400) return unit(Math.round(s / 3600), 'hour');
+  return unit(Math.round(s / 86400), 'day');
+}
+
 export function nameOf(c: ContainerSummary): string {
   return (c.names[0] ?? c.id).replace(/^\//, '');
 }
@@ -71,7 +82,7 @@ export async function ps(deps: AppDeps, g: GlobalOptions, o: PsOptions): Promise
   deps.stdout.write(
     table(
       ['NAME', 'IMAGE', 'COMMAND', 'SERVICE', 'CREATED', 'STATUS', 'PORTS'],
-      shown.map((c) => [nameOf(c), c.image, JSON.stringify(c.command.length > 30 ? c.command.slice(0, 29) + '…' : c.command), c.labels[LABEL.service] ?? '', c.created, c.status, portsText(c.ports)]),
+      shown.map((c) => [nameOf(c), c.image, JSON.stringify(c.command.length > 30 ? c.command.slice(0, 29) + '…' : c.command), c.labels[LABEL.service] ?? '', ago(c.created, deps.clock.now()), c.status, portsText(c.ports)]),
     ),
   );
   return 0;
