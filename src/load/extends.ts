@@ -1,13 +1,12 @@
 /**
- * Pass "extends": a service with `extends: {service, file?}` is its base service merged
- * with itself (same merge rules as files). Chains are followed; a cycle is an error that
- * lists the chain. A base from another file has its relative paths resolved against that
- * file's folder first.
+ * Pass "extends" (per file, as Compose): a service with `extends: {service, file?}` is its
+ * base service merged with itself (same merge rules as files). Without `file` the base is
+ * in the same file. Chains are followed; a cycle is an error that lists the chain. A base
+ * from another file has its relative paths resolved against that file's folder first.
  */
 import path from 'node:path';
 import { isMap, type LoadContext, type Tree } from './context.js';
 import { cloneTree, mergeTrees } from './merge.js';
-import { dirOf, loadFile } from './file.js';
 import { resolveServicePaths } from './paths.js';
 
 interface Ref {
@@ -15,10 +14,13 @@ interface Ref {
   service: string;
 }
 
-export function applyExtends(ctx: LoadContext, tree: Tree, projectDir: string): void {
+/** Reads another Compose file through the per-file passes (file.ts's loadFile). */
+export type FileLoader = (ctx: LoadContext, file: string) => Tree | undefined;
+
+export function applyExtends(ctx: LoadContext, tree: Tree, projectDir: string, load: FileLoader): void {
   const services = tree.services;
   if (!isMap(services)) return;
-  const w: Walk = { done: new Map(), cycles: new Set() };
+  const w: Walk = { done: new Map(), cycles: new Set(), load };
   for (const name of Object.keys(services)) {
     const r = resolve(ctx, { file: '', service: name }, services, projectDir, [], w);
     if (r) services[name] = r;
@@ -29,6 +31,7 @@ export function applyExtends(ctx: LoadContext, tree: Tree, projectDir: string): 
 interface Walk {
   done: Map<string, Tree>;
   cycles: Set<string>;
+  load: FileLoader;
 }
 
 function keyOf(r: Ref): string {
@@ -63,8 +66,8 @@ function resolveOne(ctx: LoadContext, ref: Ref, services: Tree, projectDir: stri
   if (typeof spec.file === 'string') {
     // Relative to the file that holds this `extends` (already absolute if paths ran).
     const fromFile = extLoc?.file && path.isAbsolute(extLoc.file) ? extLoc.file : ref.file || path.join(projectDir, 'x');
-    const abs = path.resolve(dirOf(fromFile, projectDir), spec.file);
-    const other = ctx.io.exists(abs) ? loadFile(ctx, abs) : undefined;
+    const abs = path.resolve(path.dirname(fromFile), spec.file);
+    const other = ctx.io.exists(abs) ? w.load(ctx, abs) : undefined;
     if (!ctx.io.exists(abs)) {
       ctx.diag.error('extends', `extends of service "${ref.service}": file ${abs} not found`, { loc: extLoc, path: [...herePath, 'file'] });
       return undefined;
@@ -90,6 +93,7 @@ function resolveOne(ctx: LoadContext, ref: Ref, services: Tree, projectDir: stri
     ctx.diag.error('extends', `service "${ref.service}" extends undefined service "${spec.service}"${baseRef.file && baseRef.file !== ref.file ? ` (in ${baseRef.file})` : ''}`, {
       loc: extLoc,
       path: [...herePath, 'service'],
+      hint: typeof spec.file === 'string' ? undefined : 'without "file:", extends names a service of the same file',
     });
     return undefined;
   }

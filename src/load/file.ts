@@ -1,6 +1,7 @@
 /**
  * One file through the per-file passes, in order: read → parse → interpolate (+ typed
- * conversion) → validate → canonical. What comes out is ready to be merged.
+ * conversion) → validate → canonical → extends. What comes out is ready to be merged
+ * (after its `include`s, which pipeline.ts adds).
  */
 import path from 'node:path';
 import type { LoadContext, Tree } from './context.js';
@@ -9,6 +10,7 @@ import { interpolateTree } from './interpolate.js';
 import { validateTree } from './validate.js';
 import { canonicalizeTree } from './canonical.js';
 import { STDIN } from './discover.js';
+import { applyExtends } from './extends.js';
 
 /** Label used in diagnostics for standard input. */
 export const STDIN_NAME = '<stdin>';
@@ -36,6 +38,7 @@ export function loadFile(ctx: LoadContext, file: string): Tree | undefined {
     // error of the file is shown in one run (shapes the schema rejected are left alone).
     validateTree(ctx, tree, ctx.validator);
     canonicalizeTree(ctx, tree);
+    applyExtends(ctx, tree, ctx.projectDir, loadFile);
   }
   ctx.cache.set(file, tree);
   return tree;

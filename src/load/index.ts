@@ -75,6 +75,7 @@ export async function loadProject(opts: LoadOptions, io: LoadIO = nodeIO): Promi
     broken: new Set(),
     cache: new Map(),
     home: shell.HOME,
+    projectDir,
   };
   if (stdin !== undefined) ctx.stdin = stdin;
 

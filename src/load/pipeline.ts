@@ -1,8 +1,8 @@
 /**
  * The loader's passes, in order. docs/loading.md says why the order is what it is.
  *
- *   per file (file.ts):  parse → interpolate → validate → canonical
- *   TREE_PASSES:         merge → include → extends → paths
+ *   per file (file.ts):  parse → interpolate → validate → canonical → extends
+ *   TREE_PASSES:         include (per file) + merge → paths
  *   PROJECT_PASSES:      name → defaults → service-environment → bind → profiles → consistency
  *
  * Each pass is a function of the LoadState; none throws for a user's mistake.
@@ -11,10 +11,9 @@ import path from 'node:path';
 import type { Project } from '../model/types.js';
 import { allProfiles } from '../model/profiles.js';
 import { isMap, type LoadContext, type Tree } from './context.js';
-import { loadFile } from './file.js';
+import { dirOf, loadFile } from './file.js';
 import { mergeTrees, stripResets } from './merge.js';
 import { applyInclude } from './include.js';
-import { applyExtends } from './extends.js';
 import { resolveTreePaths } from './paths.js';
 import { resolveProjectName } from './name.js';
 import { applyDefaults } from './defaults.js';
@@ -48,9 +47,7 @@ export interface Pass {
 
 /** Passes that make one tree from files; also used for each `include`d project. */
 export const TREE_PASSES: Pass[] = [
-  { name: 'merge', run: mergeFiles },
-  { name: 'include', run: (s) => applyInclude(s.ctx, s.tree, s.projectDir, s.chain, subLoader(s)) },
-  { name: 'extends', run: (s) => applyExtends(s.ctx, s.tree, s.projectDir) },
+  { name: 'include+merge', run: mergeFiles },
   { name: 'paths', run: (s) => s.resolvePaths && resolveTreePaths(s.tree, s.projectDir, { home: s.ctx.home }) },
 ];
 
@@ -68,11 +65,16 @@ export function runPasses(s: LoadState, passes: Pass[]): void {
   for (const p of passes) p.run(s);
 }
 
+/**
+ * Each file's includes are added to that file before it is merged (as Compose does), so a
+ * later -f file may override an included service.
+ */
 function mergeFiles(s: LoadState): void {
   let acc: Tree | undefined;
   for (const f of s.files) {
     const t = loadFile(s.ctx, f);
     if (!t) continue;
+    applyInclude(s.ctx, t, dirOf(f, s.projectDir), s.chain, subLoader(s));
     if (acc === undefined) {
       stripResets(s.ctx, t);
       acc = t;
@@ -88,7 +90,7 @@ function mergeFiles(s: LoadState): void {
 function subLoader(parent: LoadState) {
   return (files: string[], projectDir: string, envFiles: string[] | undefined, chain: string[]): Tree | undefined => {
     const env = readProjectEnv(parent.ctx.io, parent.ctx.diag, parent.ctx.vars, envFiles, projectDir);
-    const ctx: LoadContext = { ...parent.ctx, vars: env.vars, cache: new Map() };
+    const ctx: LoadContext = { ...parent.ctx, vars: env.vars, cache: new Map(), projectDir };
     const s = newState(ctx, files, projectDir, chain);
     s.resolvePaths = true; // an included project's paths are relative to its own folder
     runPasses(s, TREE_PASSES);
