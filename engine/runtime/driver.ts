@@ -39,7 +39,8 @@ export class OciRuntime {
     private readonly unifiedMount = '/sys/fs/cgroup/unified',
   ) {
     this.stateDir = path.join(runDir, name);
-    this.wrapper = path.join(runDir, 'runtime');
+    // one wrapper per runtime: conmon keeps the path it was given for the container's lifetime
+    this.wrapper = path.join(runDir, `runtime-${name}`);
   }
 
   /** Writes the wrapper and the state dir. */

@@ -75,7 +75,15 @@ export function createContainerManager(
   const layout = detectCgroups();
   const choice = chooseRuntime(opts.env ?? process.env, layout);
   const runtime = new OciRuntime(choice.name, choice.binary, path.join(ctx.naming.root, 'run'), choice.nsMode, layout.unified);
+  const runtimeFor = (name: RuntimeName) => {
+    try {
+      const c = chooseRuntime({ BERTH_RUNTIME: name }, layout);
+      return new OciRuntime(c.name, c.binary, path.join(ctx.naming.root, 'run'), c.nsMode, layout.unified);
+    } catch {
+      return undefined;
+    }
+  };
   const conmon = which('conmon');
   if (!conmon) throw new Error('conmon not found: install it (apt-get install conmon)');
-  return new Manager(ctx, { ...deps, runtime, cgroups: layout, facts: hostFacts(layout), conmon, pollMs: opts.pollMs, logSizeMax: opts.logSizeMax });
+  return new Manager(ctx, { ...deps, runtime, runtimeFor, cgroups: layout, facts: hostFacts(layout), conmon, pollMs: opts.pollMs, logSizeMax: opts.logSizeMax });
 }

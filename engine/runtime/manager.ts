@@ -31,7 +31,7 @@ import { newId } from '../common/naming.js';
 import { removeTree } from '../common/fsutil.js';
 import { run } from '../common/exec.js';
 import { oomKillCount, readStats, removeCgroup, removeParentIfEmpty, type CgroupLayout } from '../cgroups/index.js';
-import type { OciRuntime } from './driver.js';
+import type { OciRuntime, RuntimeName } from './driver.js';
 import { spawnConmon } from './conmon.js';
 import { ContainerPaths, loadRecords, saveRecord, ZERO_TIME, type ContainerRecord } from './records.js';
 import { prepareSpec, setupNetwork, type HostFacts } from './prepare.js';
@@ -52,6 +52,8 @@ export interface ManagerDeps {
   networks: NetworkManager;
   volumes: VolumeManager;
   runtime: OciRuntime;
+  /** The runtime a container was created with, when the engine now uses another one (BERTH_RUNTIME changed). */
+  runtimeFor?: (name: RuntimeName) => OciRuntime | undefined;
   cgroups: CgroupLayout;
   facts: HostFacts;
   conmon: string;
@@ -98,9 +100,34 @@ export class Manager implements ContainerManager {
     for (const rec of await loadRecords(this.p, this.ctx.log)) {
       this.recs.set(rec.id, rec);
       this.live.set(rec.id, { backoffMs: 0, exitWaiters: [] });
+      if (rec.runtime && rec.runtime !== this.d.runtime.name && !this.others.has(rec.runtime)) {
+        const other = this.d.runtimeFor?.(rec.runtime);
+        if (other) {
+          await other.prepare();
+          this.others.set(rec.runtime, other);
+        }
+      }
     }
+    await this.reapStrays();
     this.watchExits();
     for (const rec of [...this.recs.values()]) await this.adopt(rec);
+  }
+
+  /**
+   * Runtime containers under our state dirs that no record says are running: an engine
+   * killed in the middle of a start or a remove leaves them. Kill and delete them.
+   */
+  private async reapStrays(): Promise<void> {
+    for (const rt of [this.d.runtime, ...this.others.values()]) {
+      for (const st of await rt.list()) {
+        const rec = this.recs.get(st.id);
+        if (rec && (rec.state.status === 'running' || rec.state.status === 'paused') && this.rt(rec) === rt) continue;
+        this.ctx.log(`reaping stray runtime container ${st.id.slice(0, 12)} (${st.status})`);
+        await rt.kill(st.id, 'KILL', true).catch(() => {});
+        await rt.delete(st.id);
+        removeCgroup(this.d.cgroups, `/${this.ctx.naming.long}/${st.id}`);
+      }
+    }
   }
 
   /** Re-adoption of one container after an engine restart. */
@@ -120,7 +147,7 @@ export class Manager implements ContainerManager {
       return;
     }
     if (isAlive(rec.state.conmonPid, rec.state.conmonStart)) {
-      const rs = await this.d.runtime.state(rec.id);
+      const rs = await this.rt(rec).state(rec.id);
       if (rs?.status === 'paused') rec.state.status = 'paused';
       else if (rs?.status === 'running') rec.state.status = 'running';
       this.startHealth(rec);
@@ -130,7 +157,7 @@ export class Manager implements ContainerManager {
     // conmon died without writing an exit: the shim is gone, nobody can report this
     // container's exit any more. Kill what is left and record it, as containerd does for a dead shim.
     this.ctx.log(`container ${rec.id.slice(0, 12)}: shim is gone, cleaning up`);
-    await this.d.runtime.kill(rec.id, 'KILL', true).catch(() => {});
+    await this.rt(rec).kill(rec.id, 'KILL', true).catch(() => {});
     rec.state.error = 'container shim (conmon) exited unexpectedly';
     await this.handleExit(rec.id, 137);
   }
@@ -172,6 +199,14 @@ export class Manager implements ContainerManager {
         }
       }
     }
+  }
+
+  private readonly others = new Map<RuntimeName, OciRuntime>();
+
+  /** The runtime that holds this container's state. */
+  private rt(rec: ContainerRecord): OciRuntime {
+    if (!rec.runtime || rec.runtime === this.d.runtime.name) return this.d.runtime;
+    return this.others.get(rec.runtime) ?? this.d.runtime;
   }
 
   private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
@@ -347,13 +382,14 @@ export class Manager implements ContainerManager {
       await fsp.rm(this.p.exitFile(id), { force: true });
       await fsp.rm(this.p.persist(id), { recursive: true, force: true });
       await fsp.mkdir(this.p.persist(id), { recursive: true });
-      if (rec.state.startedAt !== ZERO_TIME) await this.d.runtime.delete(id); // a leftover from a crash would make create fail
+      if (rec.state.startedAt !== ZERO_TIME) await this.rt(rec).delete(id); // a leftover from a crash would make create fail
+      rec.runtime = this.d.runtime.name; // each run is created by the engine's current runtime
       const { pid } = await spawnConmon({
         conmon: this.d.conmon,
         id,
         name: rec.name,
         bundle: dir,
-        runtimeWrapper: this.d.runtime.wrapper,
+        runtimeWrapper: this.rt(rec).wrapper,
         containerPidFile: this.p.pidFile(id),
         conmonPidFile: this.p.conmonPid(id),
         exitDir: this.p.exitDir,
@@ -375,13 +411,13 @@ export class Manager implements ContainerManager {
       };
       lap('create');
       stage = 'start';
-      await this.d.runtime.start(id);
+      await this.rt(rec).start(id);
       lap('start');
       this.ctx.log(`started ${id.slice(0, 12)}: ${t.join(' ')}`);
     } catch (e) {
       const msg = (e as Error).message;
       this.ctx.log(`start ${id.slice(0, 12)} failed at ${stage}: ${msg}`);
-      await this.d.runtime.kill(id, 'KILL', true).catch(() => {});
+      await this.rt(rec).kill(id, 'KILL', true).catch(() => {});
       await this.cleanupAfterExit(rec);
       rec.state = { ...rec.state, status: prev, pid: 0, conmonPid: 0, conmonStart: undefined, error: msg, exitCode: stage === 'create' || stage === 'start' ? 128 : rec.state.exitCode };
       await fsp.rm(this.p.exitFile(id), { force: true });
@@ -473,7 +509,7 @@ export class Manager implements ContainerManager {
     const id = rec.id;
     const t: string[] = [];
     const all: [string, () => Promise<unknown>][] = [
-      ['runtime delete', () => this.d.runtime.delete(id)],
+      ['runtime delete', () => this.rt(rec).delete(id)],
       ['cgroups', async () => {
         removeCgroup(this.d.cgroups, rec.cgroupsPath);
         removeParentIfEmpty(this.d.cgroups, `/${this.ctx.naming.long}`);
@@ -553,11 +589,11 @@ export class Manager implements ContainerManager {
     await this.save(rec);
     const exited = this.waitExit(rec);
     const timeout = (opts.timeout ?? rec.config.stopTimeout ?? 10) * 1000;
-    await this.d.runtime.kill(rec.id, this.stopSignal(rec, opts.signal)).catch(() => {});
-    if (rec.state.status === 'paused') await this.d.runtime.resume(rec.id).catch(() => {});
+    await this.rt(rec).kill(rec.id, this.stopSignal(rec, opts.signal)).catch(() => {});
+    if (rec.state.status === 'paused') await this.rt(rec).resume(rec.id).catch(() => {});
     const done = await Promise.race([exited.then(() => true), sleep(Math.max(0, timeout)).then(() => false)]);
     if (!done) {
-      await this.d.runtime.kill(rec.id, 'KILL', true).catch(() => {});
+      await this.rt(rec).kill(rec.id, 'KILL', true).catch(() => {});
       const ok = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
       if (!ok) {
         // conmon did not report in time: clean up by hand so stop never hangs forever
@@ -588,7 +624,7 @@ export class Manager implements ContainerManager {
     // Docker treats a kill as the user's decision: the restart policy does not bring it back.
     rec.manuallyStopped = true;
     await this.save(rec);
-    await this.d.runtime.kill(rec.id, sig);
+    await this.rt(rec).kill(rec.id, sig);
     this.emit(rec, 'kill', { signal: String(signalNumber(sig)) });
   }
 
@@ -596,7 +632,7 @@ export class Manager implements ContainerManager {
     const rec = this.get(ref);
     await this.serial(rec.id, async () => {
       if (rec.state.status !== 'running') throw new EngineError('CONFLICT', `container ${rec.name} is not running`);
-      await this.d.runtime.pause(rec.id);
+      await this.rt(rec).pause(rec.id);
       rec.state.status = 'paused';
       await this.save(rec);
       this.emit(rec, 'pause');
@@ -607,7 +643,7 @@ export class Manager implements ContainerManager {
     const rec = this.get(ref);
     await this.serial(rec.id, async () => {
       if (rec.state.status !== 'paused') throw new EngineError('CONFLICT', `container ${rec.name} is not paused`);
-      await this.d.runtime.resume(rec.id);
+      await this.rt(rec).resume(rec.id);
       rec.state.status = 'running';
       await this.save(rec);
       this.emit(rec, 'unpause');
@@ -634,8 +670,8 @@ export class Manager implements ContainerManager {
     if (rec.state.status === 'running' || rec.state.status === 'paused') {
       rec.manuallyStopped = true;
       const exited = this.waitExit(rec);
-      await this.d.runtime.kill(rec.id, 'KILL', true).catch(() => {});
-      if (rec.state.status === 'paused') await this.d.runtime.resume(rec.id).catch(() => {});
+      await this.rt(rec).kill(rec.id, 'KILL', true).catch(() => {});
+      if (rec.state.status === 'paused') await this.rt(rec).resume(rec.id).catch(() => {});
       const ok = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
       if (!ok) await this.handleExit(rec.id, 137);
     }
@@ -839,9 +875,9 @@ export class Manager implements ContainerManager {
     const file = path.join(dir, `exec-${newId().slice(0, 12)}.json`);
     await fsp.writeFile(file, JSON.stringify(proc));
     try {
-      const args = this.d.runtime.execArgs(rec.id, file, { detach: opts.detach });
+      const args = this.rt(rec).execArgs(rec.id, file, { detach: opts.detach });
       return await new Promise<ExecResult>((resolve, reject) => {
-        const child = spawn(this.d.runtime.wrapper, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+        const child = spawn(this.rt(rec).wrapper, args, { stdio: ['pipe', 'pipe', 'pipe'] });
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         let timedOut = false;
@@ -872,7 +908,7 @@ export class Manager implements ContainerManager {
   async containerTop(ref: string, psArgs?: string): Promise<TopResult> {
     const rec = this.get(ref);
     if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw new EngineError('CONFLICT', `container ${rec.name} is not running`);
-    const pids = new Set((await this.d.runtime.ps(rec.id)).map(String));
+    const pids = new Set((await this.rt(rec).ps(rec.id)).map(String));
     const args = (psArgs || '-ef').split(/\s+/).filter(Boolean);
     const r = await run('ps', args);
     const lines = r.stdout.split('\n').filter(Boolean);

@@ -24,7 +24,7 @@ export interface Rig {
   events: EngineEvent[];
   log: string[];
   /** A second manager on the same root, as a restarted engine would make. */
-  newManager(): Promise<ContainerManager>;
+  newManager(env?: NodeJS.ProcessEnv): Promise<ContainerManager>;
   /** Removes every container, network, volume, image mount of the root. */
   teardown(): Promise<void>;
 }
@@ -41,8 +41,8 @@ export async function makeRig(root: string, opts: { env?: NodeJS.ProcessEnv; log
   await images.init();
   await networks.init();
   await volumes.init();
-  const make = async () => {
-    const m = createContainerManager(ctx, { images, networks, volumes }, { env: opts.env, pollMs: 300, logSizeMax: opts.logSizeMax });
+  const make = async (env = opts.env) => {
+    const m = createContainerManager(ctx, { images, networks, volumes }, { env, pollMs: 300, logSizeMax: opts.logSizeMax });
     await m.init();
     return m;
   };
@@ -58,8 +58,8 @@ export async function makeRig(root: string, opts: { env?: NodeJS.ProcessEnv; log
     mgr,
     events,
     log,
-    async newManager() {
-      const m = await make();
+    async newManager(env?: NodeJS.ProcessEnv) {
+      const m = await make(env ?? opts.env);
       managers.push(m);
       rig.mgr = m;
       return m;

@@ -3,6 +3,7 @@
  * containers that outlive their engine (conmon holds them) and are adopted by the next one.
  */
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importBusybox, makeRig, rmRoot, waitUntil, type Rig } from '../../engine/runtime/testkit.js';
 import { BUSYBOX_CHANGES, busyboxTarball, requireTools } from '../helpers/busybox.js';
@@ -133,6 +134,41 @@ describe('supervision', () => {
     const i = await second.containerInspect(id);
     expect(i.state.exitCode).toBe(4);
     await second.containerRemove(id, { force: true });
+  });
+
+  it('a new engine with another runtime still stops what the old runtime runs, and reaps strays', async () => {
+    const root = tempRoot('rtsw');
+    const r = await makeRig(root, { env: { ...process.env, BERTH_RUNTIME: 'runc' } });
+    try {
+      await importBusybox(r.images, busyboxTarball(), BUSYBOX_CHANGES);
+      const { id } = await r.mgr.containerCreate({ image: 'busybox:test', cmd: ['sleep', '1000'], stopSignal: 'KILL' });
+      await r.mgr.containerStart(id);
+      // a runtime container no record knows (an engine killed in the middle of a start)
+      const spec = JSON.parse(fs.readFileSync(`${root}/containers/${id}/config.json`, 'utf8'));
+      spec.linux.cgroupsPath = `/${r.ctx.naming.long}/stray1`;
+      spec.process.args = ['sleep', '1000'];
+      fs.mkdirSync(`${root}/stray`);
+      fs.writeFileSync(`${root}/stray/config.json`, JSON.stringify(spec));
+      execFileSync(`${root}/run/runtime-runc`, ['create', '--bundle', `${root}/stray`, 'stray1'], { stdio: 'ignore' });
+      const listed = () => execFileSync(`${root}/run/runtime-runc`, ['list', '-q']).toString().trim().split('\n').sort();
+      expect(listed()).toEqual([id, 'stray1'].sort());
+      await r.mgr.close();
+      const next = await r.newManager({ ...process.env, BERTH_RUNTIME: 'crun' });
+      expect(next.runtimeInfo().runtime).toBe('crun');
+      expect(listed()).toEqual([id]);
+      fs.rmSync(`${root}/stray`, { recursive: true });
+      expect((await next.containerInspect(id)).state.status).toBe('running');
+      expect((await next.containerTop(id)).processes.length).toBe(1);
+      await next.containerStop(id, { timeout: 2 });
+      expect((await next.containerInspect(id)).state.status).toBe('exited');
+      await next.containerStart(id); // a new run uses the engine's runtime now
+      expect(execFileSync(`${root}/run/runtime-crun`, ['list', '-q']).toString().trim()).toBe(id);
+      await next.containerRemove(id, { force: true });
+    } finally {
+      await r.teardown();
+      assertNoLeaks(root);
+      rmRoot(root);
+    }
   });
 
   it('autoRemove removes the container when it exits', async () => {
