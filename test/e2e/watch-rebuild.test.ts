@@ -101,10 +101,11 @@ services:
 }, 120_000);
 
 afterAll(async () => {
+  if (!root) return;
   ac?.abort();
   await watching?.catch(() => undefined);
   if (deps) await down(deps, g, { volumes: true, removeOrphans: true, rmi: 'all' }).catch((e) => console.error('down failed', e));
-  for (const img of await engine.imageList().catch(() => [])) await engine.imageRemove(img.id, { force: true }).catch(() => undefined);
+  if (engine) for (const img of await engine.imageList().catch(() => [])) await engine.imageRemove(img.id, { force: true }).catch(() => undefined);
   await stopEngine({ root, env });
   assertNoLeaks(root);
   fs.rmSync(root, { recursive: true, force: true });
