@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Project, Service } from '../model/types.js';
 import { planDown } from './down.js';
 import { serviceConfigHash, serviceFieldHashes } from './hash.js';
-import { reconcile } from './reconcile.js';
+import { networkConfigHash, reconcile } from './reconcile.js';
 import { hasChanges, planToJSON, planToText } from './text.js';
 import type { ObservedContainer, ObservedState } from './types.js';
 
@@ -300,5 +300,41 @@ describe('down --profile', () => {
     expect(ids).not.toContain('remove:demo-debug-1');
     expect(ids).toContain('remove:demo-web-1');
     expect(ids).toContain('network:demo_default');
+  });
+});
+
+describe('network config drift', () => {
+  it('recreates a changed network and every container on it', () => {
+    const p = demo();
+    const obs = upState(p);
+    obs.networks[0]!.configHash = networkConfigHash(p.networks!.default);
+    expect(reconcile(p, undefined, obs).operations).toEqual([]);
+    const changed = demo();
+    changed.networks = { default: { name: 'demo_default', internal: true } };
+    const text = planToText(reconcile(changed, undefined, obs));
+    expect(text).toBe(
+      [
+        '#1 StopContainer demo-api-1: network demo_default config changed',
+        '#2 RemoveContainer demo-api-1 (after #1): network demo_default config changed',
+        '#3 StopContainer demo-db-1: network demo_default config changed',
+        '#4 RemoveContainer demo-db-1 (after #3): network demo_default config changed',
+        '#5 RemoveContainer demo-migrate-1: network demo_default config changed',
+        '#6 StopContainer demo-web-1: network demo_default config changed',
+        '#7 RemoveContainer demo-web-1 (after #6): network demo_default config changed',
+        '#8 RemoveNetwork demo_default (after #2, #4, #5, #7): network demo_default config changed',
+        '#9 CreateNetwork demo_default (after #8): network demo_default config changed',
+        '#10 CreateContainer demo-db-1 (after #4, #9): network demo_default config changed',
+        '#11 StartContainer demo-db-1 (after #10): network demo_default config changed',
+        '#12 CreateContainer demo-migrate-1 (after #5, #9): network demo_default config changed',
+        '#13 WaitService db healthy (after #11): migrate depends on it',
+        '#14 StartContainer demo-migrate-1 (after #12, #13): network demo_default config changed',
+        '#15 CreateContainer demo-api-1 (after #2, #9): network demo_default config changed',
+        '#16 WaitService migrate completed (after #14): api depends on it',
+        '#17 StartContainer demo-api-1 (after #15, #16): network demo_default config changed',
+        '#18 CreateContainer demo-web-1 (after #7, #9): network demo_default config changed',
+        '#19 StartContainer demo-web-1 (after #18, #17): network demo_default config changed',
+        '',
+      ].join('\n'),
+    );
   });
 });

@@ -8,10 +8,11 @@
  * for their dependencies' conditions (a WaitService operation per dependency and condition).
  */
 import { UserError } from '../diag/diagnostic.js';
-import type { Project, Service } from '../model/types.js';
+import { createHash } from 'node:crypto';
+import type { NetworkConfig, Project, Service } from '../model/types.js';
 import { PlanBuilder } from './builder.js';
 import { directDeps, withDependencies, dependencyOrder, type Dependency } from './deps.js';
-import { describeFieldChanges, serviceConfigHash, serviceFieldHashes } from './hash.js';
+import { describeFieldChanges, serviceConfigHash, serviceFieldHashes, stableJson } from './hash.js';
 import { containerName, desiredScale, imageRef } from './names.js';
 import type { ObservedContainer, ObservedState, Operation, Plan, PullPolicy, UpOptions } from './types.js';
 import { stopTimeoutSeconds } from './durations.js';
@@ -37,6 +38,8 @@ interface Ctx {
   waits: Map<string, { op: Extract<Operation, { kind: 'WaitService' }>; by: string[] }>;
   /** image ref → the op that provides it. */
   imageOps: Map<string, string>;
+  /** Containers already stopped and removed for a network recreate: id → cause. */
+  replaced: Map<string, string>;
 }
 
 export function reconcile(project: Project, graph: ServiceOrder | undefined, observed: ObservedState, options: UpOptions = {}): Plan {
@@ -55,6 +58,7 @@ export function reconcile(project: Project, graph: ServiceOrder | undefined, obs
     starts: new Map(),
     waits: new Map(),
     imageOps: new Map(),
+    replaced: new Map(),
   };
   planNetworks(ctx);
   planVolumes(ctx);
@@ -89,6 +93,11 @@ function serviceVolumeKeys(project: Project, s: Service): string[] {
 const netOpId = (key: string): string => `network:${key}`;
 const volOpId = (key: string): string => `volume:${key}`;
 
+/** A network's config as hashed (com.docker.compose.config-hash on the network). */
+export function networkConfigHash(cfg: NetworkConfig | undefined): string {
+  return createHash('sha256').update(stableJson(cfg ?? {})).digest('hex');
+}
+
 function planNetworks(ctx: Ctx): void {
   const { project, observed, b } = ctx;
   const keys = new Set<string>();
@@ -96,13 +105,41 @@ function planNetworks(ctx: Ctx): void {
   for (const key of [...keys].sort()) {
     const cfg = project.networks?.[key];
     const name = cfg?.name ?? `${project.name}_${key}`;
-    if (observed.networks.some((n) => n.name === name)) continue;
+    const seen = observed.networks.find((n) => n.name === name);
+    if (seen && !cfg?.external && seen.configHash && seen.configHash !== networkConfigHash(cfg) && ctx.options.noRecreate !== true) {
+      recreateNetwork(ctx, key, name);
+      continue;
+    }
+    if (seen) continue;
     if (cfg?.external) {
       // An external network is the user's to make; the engine would refuse the create anyway.
       throw new UserError(`network ${name} is declared as external, but could not be found; create it first (berth network create ${name})`);
     }
     b.add({ kind: 'CreateNetwork', id: netOpId(key), key, name, cause: 'new network', after: [] });
   }
+}
+
+/**
+ * A network whose config changed is recreated (safe: it holds no data), and every container
+ * on it with it: they are stopped and removed first, and created again by planService.
+ */
+function recreateNetwork(ctx: Ctx, key: string, name: string): void {
+  const { project, observed, b } = ctx;
+  const cause = `network ${name} config changed`;
+  const users = observed.containers
+    .filter((c) => !c.oneoff && project.services[c.service] && serviceNetworkKeys(project.services[c.service]!).includes(key))
+    .sort((x, y) => x.name.localeCompare(y.name));
+  const removals: string[] = [];
+  for (const c of users) {
+    if (ctx.replaced.has(c.id)) {
+      removals.push(`remove:${c.name}`);
+      continue;
+    }
+    removals.push(stopAndRemove(ctx, c, cause, ctx.options.timeout ?? stopTimeoutSeconds(project.services[c.service]!.stop_grace_period), []));
+    ctx.replaced.set(c.id, cause);
+  }
+  b.add({ kind: 'RemoveNetwork', id: `remove-network:${key}`, name, cause, after: removals });
+  b.add({ kind: 'CreateNetwork', id: netOpId(key), key, name, cause, after: [`remove-network:${key}`] });
 }
 
 function planVolumes(ctx: Ctx): void {
@@ -228,12 +265,19 @@ function planService(ctx: Ctx, name: string): void {
       seen.add(c.number);
       continue;
     }
+    if (ctx.replaced.has(c.id)) continue; // already on its way out with its network
     const cause = c.number <= scale ? 'duplicate container number' : `scale ${existing.length} → ${scale}`;
     removeOps.push(stopAndRemove(ctx, c, cause, timeout, []));
   }
 
   const toCreate: { number: number; cause: string; after: string[] }[] = [];
   for (const c of kept) {
+    const gone = ctx.replaced.get(c.id);
+    if (gone) {
+      ctx.recreated.add(name);
+      toCreate.push({ number: c.number, cause: gone, after: [`remove:${c.name}`] });
+      continue;
+    }
     const why = divergence(ctx, name, c, hash, fields);
     if (why) {
       ctx.recreated.add(name);

@@ -34,6 +34,8 @@ export interface ObservedNetwork {
   name: string;
   /** The key under `networks:` (com.docker.compose.network). */
   key?: string;
+  /** com.docker.compose.config-hash: the network config it was created from. */
+  configHash?: string;
 }
 
 export interface ObservedVolume {

@@ -9,6 +9,7 @@ import { UserError } from '../diag/diagnostic.js';
 import type { Project } from '../model/types.js';
 import type { Operation, Plan } from '../plan/types.js';
 import { operationTarget } from '../plan/text.js';
+import { networkConfigHash } from '../plan/reconcile.js';
 import type { Clock, ProgressSink, ResourceKind } from '../progress/events.js';
 import { toCreateRequest } from './convert.js';
 import { networkLabels, volumeLabels, type ProjectMeta } from './labels.js';
@@ -166,7 +167,7 @@ async function perform(op: Operation, ctx: ExecuteContext, progress: (detail: st
   switch (op.kind) {
     case 'CreateNetwork': {
       const cfg = project().networks?.[op.key] ?? {};
-      const req: NetworkCreateRequest = { name: op.name, labels: networkLabels(ctx.meta, op.key, cfg.labels ?? {}) };
+      const req: NetworkCreateRequest = { name: op.name, labels: networkLabels(ctx.meta, op.key, cfg.labels ?? {}, networkConfigHash(project().networks?.[op.key])) };
       if (cfg.driver) req.driver = cfg.driver;
       if (cfg.internal) req.internal = true;
       if (cfg.attachable) req.attachable = true;

@@ -69,8 +69,10 @@ export function containerLabels(meta: ProjectMeta, c: ContainerLabelInput, userL
   return out;
 }
 
-export function networkLabels(meta: ProjectMeta, key: string, userLabels: Record<string, string> = {}): Record<string, string> {
-  return { ...userLabels, [LABEL.project]: meta.name, [LABEL.network]: key, [LABEL.version]: meta.version };
+export function networkLabels(meta: ProjectMeta, key: string, userLabels: Record<string, string> = {}, configHash?: string): Record<string, string> {
+  const out: Record<string, string> = { ...userLabels, [LABEL.project]: meta.name, [LABEL.network]: key, [LABEL.version]: meta.version };
+  if (configHash) out[LABEL.configHash] = configHash;
+  return out;
 }
 
 export function volumeLabels(meta: ProjectMeta, key: string | undefined, userLabels: Record<string, string> = {}): Record<string, string> {

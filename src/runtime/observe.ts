@@ -49,7 +49,9 @@ export async function observe(engine: Engine, project: string, imageRefs: string
     project,
     // The engine filters by label; filtering again keeps a fake or older engine honest.
     containers: containers.filter((c) => c.labels[LABEL.project] === project).map(toObservedContainer),
-    networks: networks.filter((n) => n.labels[LABEL.project] === project).map((n) => ({ id: n.id, name: n.name, key: n.labels[LABEL.network] })),
+    networks: networks
+      .filter((n) => n.labels[LABEL.project] === project)
+      .map((n) => ({ id: n.id, name: n.name, key: n.labels[LABEL.network], ...(n.labels[LABEL.configHash] ? { configHash: n.labels[LABEL.configHash] } : {}) })),
     volumes: volumes.filter((v) => v.labels[LABEL.project] === project).map((v) => ({ name: v.name, key: v.labels[LABEL.volume], anonymous: v.anonymous || !v.labels[LABEL.volume] })),
     images,
   };
