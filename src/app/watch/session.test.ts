@@ -353,6 +353,18 @@ describe('WatchSession', () => {
     expect(Object.keys(ups[0]!.project.services)).toContain('worker');
   });
 
+  it('a .dockerignore made while watching is honoured from then on', async () => {
+    await startContainer('web');
+    await start(async () => loaded(project()));
+    fs.writeFileSync(path.join(dir, '.dockerignore'), 'src/secret*\n');
+    await until(() => lines.some((l) => l.includes('.dockerignore changed: watch rules updated')));
+    fs.writeFileSync(path.join(dir, 'src', 'secret.key'), 'k');
+    fs.writeFileSync(path.join(dir, 'src', 'public.js'), 'p');
+    await until(() => engine.syncs.some((s) => s.ops.some((o) => o.containerPath === '/app/public.js')));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(engine.syncs.flatMap((s) => s.ops.map((o) => o.containerPath))).not.toContain('/app/secret.key');
+  });
+
   it('refuses a project without watch rules', async () => {
     const p: Project = { name: 'demo', services: { db: { image: 'busybox' } } };
     await start(async () => loaded(p));

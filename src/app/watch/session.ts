@@ -186,6 +186,10 @@ export class WatchSession<L extends Loaded = Loaded> {
     }
   };
 
+  private allPaths(s: State<L>): string[] {
+    return [...s.rules.map((r) => r.root), ...s.configFiles, ...s.ignoreFiles];
+  }
+
   private trackMissing(paths: string[]): void {
     for (const p of paths) if (!fs.existsSync(p)) this.missing.add(p);
   }
@@ -282,7 +286,7 @@ export class WatchSession<L extends Loaded = Loaded> {
     const newPaths = this.watchedPaths(next);
     this.watcher?.unwatch(oldPaths.filter((p) => !newPaths.includes(p)));
     this.watcher?.add(newPaths.filter((p) => !oldPaths.includes(p)));
-    this.trackMissing(next.rules.map((r) => r.root));
+    this.trackMissing(this.allPaths(next));
     const what = [added.length ? `added ${added.join(', ')}` : '', changed.length ? `changed ${changed.join(', ')}` : '', removed.length ? `removed ${removed.join(', ')} (left running; \`berth up --remove-orphans\` removes it)` : '']
       .filter(Boolean)
       .join('; ');
@@ -361,7 +365,7 @@ export class WatchSession<L extends Loaded = Loaded> {
       onNotice: (m) => deps.print(`watch: ${m}`),
       onError: (e) => deps.print(`watch: ${e.message}`),
     });
-    this.trackMissing(this.state.rules.map((r) => r.root));
+    this.trackMissing(this.allPaths(this.state));
     this.missingTimer = setInterval(this.checkMissing, MISSING_POLL_MS);
     for (const s of services) void this.applier.initialSync(s);
     deps.print(`watching ${paths.length} path${paths.length === 1 ? '' : 's'} for ${services.join(', ')} (${this.watcher.polling ? 'polling' : 'inotify'}, quiet period ${this.quietMs} ms)`);
