@@ -5,6 +5,7 @@ export interface Stream {
   write(s: string): unknown;
   isTTY?: boolean;
   columns?: number;
+  rows?: number;
 }
 
 export function kindWord(e: ProgressEvent): string {

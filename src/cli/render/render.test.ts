@@ -57,6 +57,18 @@ describe('renderers', () => {
     expect(last).toMatch(/Container demo-web-1 +Creating +0\.5s/);
   });
 
+  it('tty: keeps the view within the screen, dropping finished rows first', () => {
+    const out: string[] = [];
+    const s = ttySink({ write: (x: string) => out.push(x), rows: 6, columns: 80 }, () => 0, false);
+    s.start('t');
+    for (let i = 0; i < 10; i++) s.on(ev(`container c${i}`, i < 8 ? 'done' : 'working', i < 8 ? 'Started' : 'Starting', 0));
+    s.done();
+    const last = out[out.length - 1]!.split('\n').filter(Boolean);
+    expect(last.length).toBeLessThanOrEqual(5);
+    expect(last.join('\n')).toContain('c9');
+    expect(last[0]).toContain('8/10');
+  });
+
   it('picks by mode; auto is plain off a terminal; rejects unknown modes', () => {
     const c = capture();
     makeSink('auto', c.stream, { color: false }).message('info', 'x');

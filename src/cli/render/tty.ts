@@ -28,7 +28,15 @@ export function ttySink(out: Stream, now: () => number = Date.now, color = true)
     const width = Math.max(0, ...list.map((r) => `${kindWord(r.e)} ${r.e.name}`.length));
     const cols = out.columns ?? 100;
     const lines = [`${c(34, '[+]')} ${title ? `${title}: ` : ''}${finished}/${list.length}`];
-    for (const r of list) {
+    // Cursor-up cannot reach above the screen: when the rows do not fit, finished ones make room.
+    const room = Math.max(3, (out.rows ?? 50) - 2);
+    let shown = list;
+    if (shown.length > room) {
+      const done = shown.filter((r) => r.e.status === 'done');
+      const drop = new Set(done.slice(0, shown.length - room));
+      shown = shown.filter((r) => !drop.has(r)).slice(-room);
+    }
+    for (const r of shown) {
       const icon = r.e.status === 'working' ? c(36, SPIN[frame % SPIN.length]!) : r.e.status === 'done' ? c(32, '✔') : r.e.status === 'warning' ? c(33, '!') : c(31, '✘');
       const time = seconds((r.end ?? now()) - r.since);
       const detail = r.e.detail ? ` ${r.e.detail}` : '';
