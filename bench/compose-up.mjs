@@ -7,6 +7,9 @@
  *   npm run build && sudo node bench/compose-up.mjs [--rounds 3] [--stacks demo,flat10,flat30,chain30]
  *        [--no-docker] [--docker-iptables] [--bin dist/src/cli/bin.js] [--json FILE]
  *
+ * --json FILE (or $BENCH_RESULTS_DIR/compose-up.json) keeps every sample, and FILE minus
+ * .json plus .commands.log keeps what each command printed (which containers it recreated).
+ *
  * Stacks: `demo` is examples/demo/compose.yaml (4 services, a healthcheck-gated one-shot
  * job, a named volume, a published port moved to 18080); `flatN` is N independent busybox
  * services, each publishing one port on 127.0.0.1 (18100+i); `chainN` is N services in a
@@ -38,7 +41,9 @@ const ROUNDS = Number(opt('--rounds', 3));
 const STACKS = opt('--stacks', 'demo,flat10,flat30,chain30').split(',');
 const BIN = path.resolve(opt('--bin', path.join(ROOT, 'dist/src/cli/bin.js')));
 const WITH_DOCKER = !flag('--no-docker');
-const JSON_OUT = opt('--json', undefined);
+// run-all.sh sets BENCH_RESULTS_DIR: the raw numbers and every command's output go there
+const RESULTS_DIR = process.env.BENCH_RESULTS_DIR;
+const JSON_OUT = opt('--json', RESULTS_DIR ? path.join(RESULTS_DIR, 'compose-up.json') : undefined);
 const IMAGE = 'berth-demo/busybox:latest';
 const CHANGES = ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["sh"]'];
 const STEPS = ['up -d (cold)', 'up -d (no change)', 'up -d (1 env changed)', 'down -v'];
@@ -207,7 +212,7 @@ async function main() {
     console.log(`|  | load during the rounds | ${res.load.join(', ')} |${dockerEnv ? '  |  |' : ''}`);
   }
   if (JSON_OUT) fs.writeFileSync(JSON_OUT, `${JSON.stringify(json, null, 2)}\n`);
-  if (args.includes('--keep-log')) fs.copyFileSync(out, `${JSON_OUT ?? path.join(ROOT, 'bench/results/compose-up')}.commands.log`);
+  if (JSON_OUT) fs.copyFileSync(out, JSON_OUT.replace(/\.json$/, '') + '.commands.log');
 }
 
 try {
