@@ -365,6 +365,18 @@ describe('WatchSession', () => {
     expect(engine.syncs.flatMap((s) => s.ops.map((o) => o.containerPath))).not.toContain('/app/secret.key');
   });
 
+  it('a .env made while watching reloads the project', async () => {
+    await startContainer('web');
+    let loads = 0;
+    await start(async () => {
+      loads++;
+      return loaded(project(loads > 1 ? { worker: { image: 'busybox' } } : {}));
+    });
+    fs.writeFileSync(path.join(dir, '.env'), 'X=1\n');
+    await until(() => ups.length >= 1);
+    expect(lines.some((l) => l.includes('.env changed: reloaded (added worker)'))).toBe(true);
+  });
+
   it('refuses a project without watch rules', async () => {
     const p: Project = { name: 'demo', services: { db: { image: 'busybox' } } };
     await start(async () => loaded(p));

@@ -135,6 +135,8 @@ export class WatchSession<L extends Loaded = Loaded> {
     });
     const configFiles = new Set<string>([...loaded.files, ...(loaded.envFiles ?? [])].map((f) => path.resolve(f)));
     for (const svc of Object.values(project.services)) for (const ef of svc.env_file ?? []) configFiles.add(path.resolve(ef.path));
+    // No env file read: a .env made later in the project folder would be read by the next load.
+    if (!loaded.envFiles?.length && project.working_dir) configFiles.add(path.join(project.working_dir, '.env'));
     const ignoreFiles = new Set<string>();
     for (const name of new Set(rules.map((r) => r.service))) {
       const b = project.services[name]?.build;
