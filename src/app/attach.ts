@@ -20,7 +20,6 @@ export async function attach(deps: AppDeps, engine: Engine, ref: ProjectRef, o: 
   const wanted = (l: Record<string, string>): boolean => services.includes(l[LABEL.service] ?? '') && l[LABEL.oneoff] !== 'True';
   const logsAc = new AbortController();
   const eventsAc = new AbortController();
-  const print = makePrinter((s) => deps.stdout.write(s), { project: ref.name, color: deps.color && !o.noColor, prefix: !o.noLogPrefix, timestamps: !!o.timestamps });
   const info = (s: string): void => deps.stdout.write(s + '\n');
 
   // Subscribe before listing, so an exit between the two is not missed.
@@ -29,6 +28,13 @@ export async function attach(deps: AppDeps, engine: Engine, ref: ProjectRef, o: 
   firstEvent.catch(() => {}); // handled where it is awaited; this only keeps Node from calling it unhandled meanwhile
   const list = (await engine.containerList({ all: true, filters: projectFilter(ref.name) })).filter((c) => wanted(c.labels));
   const nameOf = (labels: Record<string, string>, name: string): string => shortName(ref.name, { container: name, service: labels[LABEL.service] ?? '', number: Number(labels[LABEL.number] ?? 0) });
+  const print = makePrinter((s) => deps.stdout.write(s), {
+    project: ref.name,
+    color: deps.color && !o.noColor,
+    prefix: !o.noLogPrefix,
+    timestamps: !!o.timestamps,
+    names: list.map((c) => nameOf(c.labels, (c.names[0] ?? '').replace(/^\//, ''))),
+  });
   info(`Attaching to ${list.map((c) => nameOf(c.labels, (c.names[0] ?? '').replace(/^\//, ''))).sort().join(', ')}`);
   const running = new Set(list.filter((c) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused').map((c) => c.id));
 

@@ -1,7 +1,8 @@
 /** `logs`: the project's logs, multiplexed; -f follows across restarts, recreates and scaling. */
 import { followProject } from '../runtime/follow.js';
 import type { AppDeps, GlobalOptions } from './context.js';
-import { makePrinter } from './printer.js';
+import { makePrinter, shortName } from './printer.js';
+import { LABEL, projectFilter } from '../runtime/labels.js';
 import { projectOrName } from './project.js';
 import { UserError } from '../diag/diagnostic.js';
 
@@ -23,7 +24,9 @@ export async function logs(deps: AppDeps, g: GlobalOptions, o: LogsOptions): Pro
   const engine = await deps.connect();
   const ac = new AbortController();
   const off = deps.onInterrupt(() => ac.abort());
-  const print = makePrinter((s) => deps.stdout.write(s), { project: ref.name, color: deps.color && !o.noColor, prefix: !o.noLogPrefix, timestamps: !!o.timestamps });
+  const known = await engine.containerList({ all: true, filters: projectFilter(ref.name) });
+  const names = known.filter((c) => !o.services?.length || o.services.includes(c.labels[LABEL.service] ?? '')).map((c) => shortName(ref.name, { container: (c.names[0] ?? '').replace(/^\//, ''), service: c.labels[LABEL.service] ?? '', number: Number(c.labels[LABEL.number] ?? 0) }));
+  const print = makePrinter((s) => deps.stdout.write(s), { project: ref.name, color: deps.color && !o.noColor, prefix: !o.noLogPrefix, timestamps: !!o.timestamps, names });
   try {
     await followProject(
       engine,

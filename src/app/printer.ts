@@ -8,6 +8,8 @@ export interface PrinterOptions {
   color: boolean;
   prefix: boolean;
   timestamps: boolean;
+  /** Names known up front (short form), so every prefix has the same width from the start. */
+  names?: string[];
 }
 
 export function shortName(project: string, l: { container: string; service: string; number: number }): string {
@@ -16,7 +18,7 @@ export function shortName(project: string, l: { container: string; service: stri
 
 export function makePrinter(write: (s: string) => void, o: PrinterOptions): (l: FollowedLine) => void {
   const colourOf = new Map<string, number>();
-  let width = 0;
+  let width = Math.max(0, ...(o.names ?? []).map((n) => n.length));
   return (l) => {
     const name = shortName(o.project, l);
     if (!colourOf.has(l.service)) colourOf.set(l.service, COLOURS[colourOf.size % COLOURS.length]!);
