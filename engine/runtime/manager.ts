@@ -10,7 +10,6 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import type {
   ContainerCreateRequest,
   ContainerInspect,
@@ -38,12 +37,12 @@ import { prepareSpec, setupNetwork, type HostFacts } from './prepare.js';
 import { nextBackoff, shouldRestart } from './restart.js';
 import { HealthMonitor, healthConfig } from './health.js';
 import { readLogs } from './logs.js';
-import { statusString } from './status.js';
 import { applySync, copyOut, secureJoin } from './fsops.js';
 import { resolveUser } from './users.js';
-import { mergeEnv, type OciSpec } from './spec.js';
 import { isAlive, procStartTime, readPidFile } from './procfs.js';
 import { createBuildRunner } from './build.js';
+import { execProcess } from './execproc.js';
+import { toInspect, toSummary } from './views.js';
 import { listFilter } from './filters.js';
 import { signalNumber } from './signals.js';
 
@@ -722,49 +721,9 @@ export class Manager implements ContainerManager {
 
   // ---------------------------------------------------------------- views
 
-  private stateOf(rec: ContainerRecord): ContainerInspect['state'] {
-    const s = rec.state;
-    return {
-      status: s.status,
-      running: s.status === 'running' || s.status === 'paused' || s.status === 'restarting',
-      paused: s.status === 'paused',
-      restarting: s.status === 'restarting',
-      oomKilled: s.oomKilled,
-      dead: s.status === 'dead',
-      pid: s.pid,
-      exitCode: s.exitCode,
-      error: s.error,
-      startedAt: s.startedAt,
-      finishedAt: s.finishedAt,
-      ...(rec.health ? { health: { ...rec.health, log: [...rec.health.log] } } : {}),
-    };
-  }
-
   async containerInspect(ref: string): Promise<ContainerInspect> {
-    const rec = this.get(ref);
-    const dir = this.p.dir(rec.id);
-    return {
-      id: rec.id,
-      name: `/${rec.name}`,
-      created: rec.created,
-      image: rec.image,
-      imageId: rec.imageId,
-      path: rec.path,
-      args: rec.args,
-      state: this.stateOf(rec),
-      restartCount: rec.restartCount,
-      config: rec.config,
-      networkMode: rec.networkMode,
-      networks: rec.networks,
-      ports: rec.ports,
-      mounts: rec.mounts.map((m) => ({ type: m.volume ? 'volume' : m.type, ...(m.volume ? { name: m.volume } : {}), source: m.source, destination: m.target, rw: !m.options.includes('ro') })),
-      logPath: this.p.log(rec.id),
-      hostnamePath: path.join(dir, 'hostname'),
-      hostsPath: path.join(dir, 'hosts'),
-      resolvConfPath: path.join(dir, 'resolv.conf'),
-    };
+    return toInspect(this.get(ref), this.p);
   }
-
   async containerList(opts: ContainerListOptions = {}): Promise<ContainerSummary[]> {
     const now = Date.now();
     const out: ContainerSummary[] = [];
@@ -772,22 +731,7 @@ export class Manager implements ContainerManager {
       const running = rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting';
       if (!opts.all && !running) continue;
       if (!listFilter(rec, opts.filters ?? {}, (r) => this.find(r)?.id)) continue;
-      out.push({
-        id: rec.id,
-        names: [`/${rec.name}`],
-        image: rec.image,
-        imageId: rec.imageId,
-        command: [rec.path, ...rec.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '),
-        created: rec.created,
-        state: rec.state.status,
-        status: statusString(this.stateOf(rec), now),
-        ...(rec.health ? { health: rec.health.status } : {}),
-        exitCode: rec.state.exitCode,
-        labels: rec.config.labels ?? {},
-        ports: rec.ports,
-        networks: Object.keys(rec.networks),
-        mounts: rec.mounts.map((m) => m.volume ?? m.source),
-      });
+      out.push(toSummary(rec, now));
     }
     return out.sort((a, b) => b.created.localeCompare(a.created));
   }
@@ -857,52 +801,8 @@ export class Manager implements ContainerManager {
   }
 
   /** Runs a process in the container through `runtime exec --process`. */
-  private async execIn(rec: ContainerRecord, opts: ExecOptions, onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void, timeoutMs?: number): Promise<ExecResult> {
-    const dir = this.p.dir(rec.id);
-    const spec = JSON.parse(await fsp.readFile(path.join(dir, 'config.json'), 'utf8')) as OciSpec;
-    const proc: OciSpec['process'] = { ...spec.process, terminal: false, args: opts.cmd };
-    if (!opts.cmd.length) throw new EngineError('INVALID', 'exec needs a command');
-    proc.env = mergeEnv(spec.process.env, opts.env);
-    if (opts.workingDir) proc.cwd = opts.workingDir;
-    if (opts.user) {
-      const u = resolveUser(opts.user, await readMaybe(spec.root.path, '/etc/passwd'), await readMaybe(spec.root.path, '/etc/group'));
-      proc.user = { uid: u.uid, gid: u.gid, ...(u.additionalGids.length ? { additionalGids: u.additionalGids } : {}) };
-    }
-    if (opts.privileged) {
-      const all = this.d.facts.availableCaps.map((c) => `CAP_${c}`);
-      proc.capabilities = { bounding: all, effective: all, permitted: all };
-    }
-    const file = path.join(dir, `exec-${newId().slice(0, 12)}.json`);
-    await fsp.writeFile(file, JSON.stringify(proc));
-    try {
-      const args = this.rt(rec).execArgs(rec.id, file, { detach: opts.detach });
-      return await new Promise<ExecResult>((resolve, reject) => {
-        const child = spawn(this.rt(rec).wrapper, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        let timedOut = false;
-        const timer = timeoutMs ? setTimeout(() => {
-          timedOut = true;
-          child.kill('SIGKILL');
-        }, timeoutMs) : undefined;
-        child.stdout.on('data', (b: Buffer) => (onOutput ? onOutput('stdout', b) : out.push(b)));
-        child.stderr.on('data', (b: Buffer) => (onOutput ? onOutput('stderr', b) : err.push(b)));
-        child.on('error', (e) => reject(new EngineError('RUNTIME', `exec failed: ${e.message}`)));
-        child.on('close', (code, sig) => {
-          if (timer) clearTimeout(timer);
-          const stderr = Buffer.concat(err).toString();
-          if (timedOut) resolve({ exitCode: -1, stdout: Buffer.concat(out).toString(), stderr: `${stderr}health check exceeded timeout (${timeoutMs} ms)` });
-          else resolve({ exitCode: code ?? 128 + (sig ? signalNumber(sig.replace(/^SIG/, '')) : 0), stdout: Buffer.concat(out).toString(), stderr });
-        });
-        child.stdin.on('error', () => {});
-        const input = opts.stdin;
-        if (input === undefined) child.stdin.end();
-        else if (typeof input === 'string' || Buffer.isBuffer(input)) child.stdin.end(input);
-        else input.pipe(child.stdin);
-      });
-    } finally {
-      await fsp.rm(file, { force: true });
-    }
+  private execIn(rec: ContainerRecord, opts: ExecOptions, onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void, timeoutMs?: number): Promise<ExecResult> {
+    return execProcess({ runtime: this.rt(rec), id: rec.id, dir: this.p.dir(rec.id), availableCaps: this.d.facts.availableCaps, opts, onOutput, timeoutMs });
   }
 
   async containerTop(ref: string, psArgs?: string): Promise<TopResult> {

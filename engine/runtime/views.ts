@@ -1,0 +1,67 @@
+/** A container record as the API shows it: inspect and list entries. Pure. */
+import path from 'node:path';
+import type { ContainerInspect, ContainerSummary } from '../api/types.js';
+import type { ContainerPaths, ContainerRecord } from './records.js';
+import { statusString } from './status.js';
+
+export function stateOf(rec: ContainerRecord): ContainerInspect['state'] {
+  const s = rec.state;
+  return {
+    status: s.status,
+    // Docker counts a restarting container as running
+    running: s.status === 'running' || s.status === 'paused' || s.status === 'restarting',
+    paused: s.status === 'paused',
+    restarting: s.status === 'restarting',
+    oomKilled: s.oomKilled,
+    dead: s.status === 'dead',
+    pid: s.pid,
+    exitCode: s.exitCode,
+    error: s.error,
+    startedAt: s.startedAt,
+    finishedAt: s.finishedAt,
+    ...(rec.health ? { health: { ...rec.health, log: [...rec.health.log] } } : {}),
+  };
+}
+
+export function toInspect(rec: ContainerRecord, p: ContainerPaths): ContainerInspect {
+  const dir = p.dir(rec.id);
+  return {
+    id: rec.id,
+    name: `/${rec.name}`,
+    created: rec.created,
+    image: rec.image,
+    imageId: rec.imageId,
+    path: rec.path,
+    args: rec.args,
+    state: stateOf(rec),
+    restartCount: rec.restartCount,
+    config: rec.config,
+    networkMode: rec.networkMode,
+    networks: rec.networks,
+    ports: rec.ports,
+    mounts: rec.mounts.map((m) => ({ type: m.volume ? 'volume' : m.type, ...(m.volume ? { name: m.volume } : {}), source: m.source, destination: m.target, rw: !m.options.includes('ro') })),
+    logPath: p.log(rec.id),
+    hostnamePath: path.join(dir, 'hostname'),
+    hostsPath: path.join(dir, 'hosts'),
+    resolvConfPath: path.join(dir, 'resolv.conf'),
+  };
+}
+
+export function toSummary(rec: ContainerRecord, now: number): ContainerSummary {
+  return {
+    id: rec.id,
+    names: [`/${rec.name}`],
+    image: rec.image,
+    imageId: rec.imageId,
+    command: [rec.path, ...rec.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '),
+    created: rec.created,
+    state: rec.state.status,
+    status: statusString(stateOf(rec), now),
+    ...(rec.health ? { health: rec.health.status } : {}),
+    exitCode: rec.state.exitCode,
+    labels: rec.config.labels ?? {},
+    ports: rec.ports,
+    networks: Object.keys(rec.networks),
+    mounts: rec.mounts.map((m) => m.volume ?? m.source),
+  };
+}
