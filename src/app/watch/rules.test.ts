@@ -75,6 +75,12 @@ describe('watch rules', () => {
     expect(matchRules(rs, '/w/web/src/generated/x.js').length).toBe(1);
   });
 
+  it('an allow-list .dockerignore ("*" first) ignores nothing for watching, as Compose', () => {
+    const rs = compileRules(project(), (f) => (f === '/w/web/.dockerignore' ? '*\n!package.json\n!src/*.js\n' : undefined));
+    expect(matchRules(rs, '/w/web/src/lib/deep.ts').length).toBe(1);
+    expect(matchRules(rs, '/w/web/conf/site.conf').length).toBe(1);
+  });
+
   it('skips .git and editor scratch files by default', () => {
     for (const p of ['/w/api/.git/index', '/w/api/a/.main.py.swp', '/w/api/main.py~', '/w/api/4913', '/w/api/.#main.py', '/w/api/.idea/x']) {
       expect(matchRules(rules, p), p).toEqual([]);

@@ -65,7 +65,12 @@ export function contextIgnore(service: Service, readText: ReadText): { context: 
   candidates.push(path.join(context, '.dockerignore'));
   for (const c of candidates) {
     const text = readText(c);
-    if (text !== undefined) return { context, matcher: compilePatterns(parseIgnoreFile(text)) };
+    if (text === undefined) continue;
+    let patterns = parseIgnoreFile(text);
+    // As Compose: an allow-list .dockerignore ("*" then "!..." lines) is for the build; for
+    // watching, "*" and the other plain lines are dropped, only its "!" lines are kept.
+    if (patterns.includes('*')) patterns = patterns.filter((p) => p.startsWith('!'));
+    return { context, matcher: compilePatterns(patterns) };
   }
   return { context, matcher: compilePatterns([]) };
 }
