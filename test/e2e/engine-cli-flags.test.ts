@@ -1,0 +1,103 @@
+/**
+ * Docker's run flags, end to end: each flag parsed by the CLI must change what the process in
+ * the container sees (user, hostname, workdir, env and env-file, read-only root, tmpfs, bind
+ * read-only, named volume, memory and pids limits in the cgroup, dropped capabilities,
+ * entrypoint, init, network alias resolved by name). Leak-checked after engine stop.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUSYBOX_CHANGES, busyboxTarball } from '../helpers/busybox.js';
+import { assertNoLeaks } from '../helpers/leaks.js';
+import { requireRoot, tempRoot } from '../helpers/root.js';
+import { berth, buildOnce, daemonPid, daemonsFor, removeBuild, waitGone } from '../conformance/cli.js';
+
+let root: string;
+const IMG = 'bb:flags';
+
+beforeAll(async () => {
+  requireRoot();
+  buildOnce();
+  root = tempRoot('eng-flag');
+  const imp = await berth(root, ['image', 'import', ...BUSYBOX_CHANGES.flatMap((c) => ['--change', c]), busyboxTarball(), IMG]);
+  if (imp.code !== 0) throw new Error(`import failed: ${imp.stderr}`);
+}, 180_000);
+
+afterAll(async () => {
+  if (daemonsFor(root).length) {
+    const left = (await berth(root, ['container', 'ls', '-aq'])).stdout.trim().split('\n').filter(Boolean);
+    if (left.length) await berth(root, ['container', 'rm', '-f', ...left]);
+    await berth(root, ['network', 'rm', 'flagnet']);
+    await berth(root, ['engine', 'stop']);
+  }
+  for (const pid of daemonsFor(root)) {
+    process.kill(pid, 'SIGTERM');
+    await waitGone(pid).catch(() => {});
+  }
+  fs.rmSync(root, { recursive: true, force: true });
+  removeBuild();
+});
+
+describe('berth container run flags (real containers)', () => {
+  it('user, hostname, workdir, env, read-only root, tmpfs, binds, volumes, limits, capabilities', async () => {
+    const envFile = path.join(root, 'vars.env');
+    fs.writeFileSync(envFile, '# comment\nFROMFILE=yes\n');
+    const bind = path.join(root, 'bind');
+    fs.mkdirSync(bind);
+    fs.writeFileSync(path.join(bind, 'f'), 'bound\n');
+    const script = [
+      'id -u',
+      'hostname',
+      'pwd',
+      'echo "$A $FROMFILE"',
+      'cat /b/f',
+      'touch /x 2>/dev/null || echo rootfs-ro',
+      'touch /b/g 2>/dev/null || echo bind-ro',
+      'touch /scratch/ok && echo tmpfs-rw',
+      'echo persisted > /data/v 2>/dev/null || echo volume-not-writable',
+      'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max',
+      'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max',
+      'grep CapEff /proc/self/status',
+    ].join('; ');
+    const r = await berth(root, [
+      'container', 'run', '--rm', '--read-only', '--tmpfs', '/scratch:mode=1777', '-w', '/scratch', '-u', '0', '-h', 'myhost',
+      '-e', 'A=1', '--env-file', envFile, '-v', `${bind}:/b:ro`, '-v', 'flagvol:/data',
+      '--memory', '64m', '--pids-limit', '50', '--cap-drop', 'ALL', IMG, 'sh', '-c', script,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')).toEqual([
+      '0', 'myhost', '/scratch', '1 yes', 'bound', 'rootfs-ro', 'bind-ro', 'tmpfs-rw',
+      String(64 * 1024 * 1024), '50', 'CapEff:\t0000000000000000', '',
+    ]);
+    // the named volume outlived the --rm container
+    const again = await berth(root, ['container', 'run', '--rm', '-v', 'flagvol:/data', IMG, 'cat', '/data/v']);
+    expect(again.stdout).toBe('persisted\n');
+    expect((await berth(root, ['volume', 'rm', 'flagvol'])).code).toBe(0);
+    expect((await berth(root, ['container', 'run', '--rm', '-u', '65534', IMG, 'id', '-u'])).stdout).toBe('65534\n');
+  });
+
+  it('entrypoint, init, and a network alias found by name', async () => {
+    expect((await berth(root, ['container', 'run', '--rm', '--entrypoint', 'echo', IMG, 'via-entrypoint'])).stdout).toBe('via-entrypoint\n');
+    const init = await berth(root, ['container', 'run', '--rm', '--init', IMG, 'sh', '-c', 'cat /proc/1/comm; echo $$']);
+    const [pid1, shPid] = init.stdout.trim().split('\n');
+    expect(pid1).not.toBe('sh'); // an init is PID 1, our shell is not
+    expect(Number(shPid)).toBeGreaterThan(1);
+    expect((await berth(root, ['network', 'create', 'flagnet'])).code).toBe(0);
+    expect((await berth(root, ['container', 'run', '-d', '--name', 'srv', '--network', 'flagnet', '--network-alias', 'dbalias', IMG, 'sleep', '1000'])).code).toBe(0);
+    const ip = (await berth(root, ['container', 'inspect', '-f', '{{(index .NetworkSettings.Networks "flagnet").IPAddress}}', 'srv'])).stdout.trim();
+    expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const look = await berth(root, ['container', 'run', '--rm', '--network', 'flagnet', IMG, 'sh', '-c', 'nslookup dbalias']);
+    expect(look.stdout).toContain(ip);
+    expect((await berth(root, ['container', 'rm', '-f', 'srv'])).code).toBe(0);
+    expect((await berth(root, ['network', 'rm', 'flagnet'])).code).toBe(0);
+  });
+
+  it('engine stop leaves nothing behind', async () => {
+    expect((await berth(root, ['image', 'rm', IMG])).code).toBe(0);
+    const pid = daemonPid(root)!;
+    expect((await berth(root, ['engine', 'stop'])).code).toBe(0);
+    await waitGone(pid);
+    assertNoLeaks(root);
+  });
+});
