@@ -2,15 +2,19 @@
  * `berth config` as a user runs it: the compiled CLI in a child process. Checks output,
  * flags, exit codes, and that a user's mistake never prints a stack trace.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'dist/src/cli/bin.js');
 const FIX = path.join(ROOT, 'test/fixtures/load');
+// The CLI is compiled into a private folder: other people's builds rewrite dist/ at any
+// moment, and a child process must not load half-written modules. The folder looks like
+// the project root to the code (dist/, package.json for --version, schemas/, node_modules/).
+const OUT = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cli-test-'));
+const BIN = path.join(OUT, 'dist/src/cli/bin.js');
 
 function berth(args: string[], opts: { cwd?: string; input?: string; env?: Record<string, string> } = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
@@ -23,10 +27,17 @@ function berth(args: string[], opts: { cwd?: string; input?: string; env?: Recor
 }
 
 beforeAll(() => {
-  // Compile (other parts of the tree may have type errors while being written; tsc still emits).
-  spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(OUT, 'package.json'));
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(OUT, 'node_modules'));
+  fs.symlinkSync(path.join(ROOT, 'schemas'), path.join(OUT, 'schemas'));
+  // Other parts of the tree may have type errors while being written; tsc still emits.
+  spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--outDir', path.join(OUT, 'dist')], { cwd: ROOT, encoding: 'utf8' });
   expect(fs.existsSync(BIN)).toBe(true);
-}, 180_000);
+}, 240_000);
+
+afterAll(() => {
+  fs.rmSync(OUT, { recursive: true, force: true });
+});
 
 describe('berth config', () => {
   it('prints the canonical YAML and JSON of a project', () => {
