@@ -11,6 +11,7 @@ import { validateTree } from './validate.js';
 import { canonicalizeTree } from './canonical.js';
 import { STDIN } from './discover.js';
 import { applyExtends } from './extends.js';
+import { mergeTrees } from './merge.js';
 
 /** Label used in diagnostics for standard input. */
 export const STDIN_NAME = '<stdin>';
@@ -31,14 +32,17 @@ export function loadFile(ctx: LoadContext, file: string): Tree | undefined {
       return undefined;
     }
   }
-  const tree = parseYaml(ctx, name, text);
-  if (tree) {
-    interpolateTree(ctx, tree);
+  const docs = parseYaml(ctx, name, text);
+  let tree: Tree | undefined;
+  for (const doc of docs ?? []) {
+    interpolateTree(ctx, doc);
     // Canonicalize even after schema errors: later passes then report more, and every
     // error of the file is shown in one run (shapes the schema rejected are left alone).
-    validateTree(ctx, tree, ctx.validator);
-    canonicalizeTree(ctx, tree);
-    applyExtends(ctx, tree, ctx.projectDir, loadFile);
+    validateTree(ctx, doc, ctx.validator);
+    canonicalizeTree(ctx, doc);
+    applyExtends(ctx, doc, ctx.projectDir, loadFile);
+    // Several YAML documents in one file merge in order, like several files.
+    tree = tree === undefined ? doc : mergeTrees(ctx, tree, doc);
   }
   ctx.cache.set(file, tree);
   return tree;

@@ -4,45 +4,52 @@
  * only the nodes carry ranges, and because `!reset` / `!override` must be seen as tags.
  * Duplicate keys, syntax errors and non-mapping documents become diagnostics.
  */
-import { isAlias, isMap as isYamlMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar } from 'yaml';
+import { isAlias, isMap as isYamlMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { LoadContext, Loc, Tree } from './context.js';
 
 const MAX_NODES = 2_000_000; // alias bombs ("billion laughs") stop here
 
-export function parseYaml(ctx: LoadContext, file: string, text: string): Tree | undefined {
+/**
+ * parseYaml returns one tree per YAML document of the file (Compose merges several
+ * documents of one file in order), or undefined when the file has errors.
+ */
+export function parseYaml(ctx: LoadContext, file: string, text: string): Tree[] | undefined {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, merge: true, uniqueKeys: true, prettyErrors: false, strict: false });
+  const parsed = parseAllDocuments(text, { lineCounter: lc, merge: true, uniqueKeys: true, prettyErrors: false, strict: false });
+  const docs = Array.isArray(parsed) ? parsed : [parsed];
   const at = (offset: number): Loc => {
     const p = lc.linePos(offset);
     return { file, line: p.line, col: p.col };
   };
   let ok = true;
-  for (const e of doc.errors) {
-    ok = false;
-    const dup = e.code === 'DUPLICATE_KEY';
-    const key = dup ? /^\s*(["']?)([^"':\n]+)\1\s*:/.exec(text.slice(e.pos[0]))?.[2] : undefined;
-    ctx.diag.error(dup ? 'duplicate-key' : 'yaml-syntax', dup ? `duplicate key${key ? ` "${key.trim()}"` : ''} in one mapping` : `YAML syntax error: ${firstLine(e.message)}`, {
-      loc: at(e.pos[0]),
-      hint: dup ? 'a mapping may name each key once; remove or merge the repeated one' : undefined,
-    });
-  }
-  for (const w of doc.warnings) {
-    if (w.code === 'TAG_RESOLVE_FAILED' && /!(reset|override)/.test(w.message)) continue;
-    ctx.diag.warn('yaml-syntax', `YAML: ${firstLine(w.message)}`, { loc: at(w.pos[0]) });
+  const trees: Tree[] = [];
+  for (const doc of docs) {
+    for (const e of doc.errors) {
+      ok = false;
+      const dup = e.code === 'DUPLICATE_KEY';
+      const key = dup ? /^\s*(["']?)([^"':\n]+)\1\s*:/.exec(text.slice(e.pos[0]))?.[2] : undefined;
+      ctx.diag.error(dup ? 'duplicate-key' : 'yaml-syntax', dup ? `duplicate key${key ? ` "${key.trim()}"` : ''} in one mapping` : `YAML syntax error: ${firstLine(e.message)}`, {
+        loc: at(e.pos[0]),
+        hint: dup ? 'a mapping may name each key once; remove or merge the repeated one' : undefined,
+      });
+    }
+    for (const w of doc.warnings) {
+      if (w.code === 'TAG_RESOLVE_FAILED' && /!(reset|override)/.test(w.message)) continue;
+      ctx.diag.warn('yaml-syntax', `YAML: ${firstLine(w.message)}`, { loc: at(w.pos[0]) });
+    }
+    if (!ok) continue;
+    const root = doc.contents as YamlNode | null;
+    if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) continue; // an empty document adds nothing
+    if (!isYamlMap(root)) {
+      ctx.diag.error('type', 'a Compose file must be a mapping at the top level', { loc: at(root.range?.[0] ?? 0) });
+      ok = false;
+      continue;
+    }
+    trees.push(convert(ctx, doc, root, at, { count: 0 }, new Set()) as Tree);
   }
   if (!ok) return undefined;
-  const root = doc.contents as YamlNode | null;
-  if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) {
-    return {}; // an empty file is an empty project fragment
-  }
-  if (!isYamlMap(root)) {
-    ctx.diag.error('type', 'a Compose file must be a mapping at the top level', { loc: at(root.range?.[0] ?? 0) });
-    return undefined;
-  }
-  const state = { count: 0 };
-  const out = convert(ctx, doc, root, at, state, new Set());
-  return out as Tree;
+  return trees.length ? trees : [{}];
 }
 
 function firstLine(s: string): string {
