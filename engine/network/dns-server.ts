@@ -21,7 +21,12 @@ export interface DnsServerOptions {
 interface Listener {
   udp: dgram.Socket;
   tcp: net.Server;
+  /** Open TCP connections: server.close() waits for them, so close() ends them itself. */
+  conns: Set<net.Socket>;
 }
+
+/** Retry delays for an address that could not be bound (EADDRINUSE from a stale holder, a late address). */
+const RETRY_MS = [250, 1000, 2000, 5000, 10_000];
 
 export class DnsServer {
   private index = new NameIndex([], []);
@@ -29,6 +34,13 @@ export class DnsServer {
   private rotation = 0;
   private hostServers: string[] | undefined;
   private readonly port: number;
+  /** The addresses asked for by the latest listenOn (the only state the sockets follow). */
+  private wanted = new Set<string>();
+  private closed = false;
+  /** Socket changes run one at a time, each computed from `wanted` when it starts. */
+  private work: Promise<void> = Promise.resolve();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retries = 0;
 
   constructor(private readonly opts: DnsServerOptions = {}) {
     this.port = opts.port ?? 53;
@@ -38,35 +50,71 @@ export class DnsServer {
     this.index = index;
   }
 
-  /** Listens on exactly these addresses (opens new ones, closes the others). */
-  async listenOn(addresses: string[]): Promise<void> {
-    const want = new Set(addresses);
-    for (const [a, l] of this.listeners) {
-      if (!want.has(a)) {
-        this.listeners.delete(a);
-        await closeListener(l);
-      }
+  /** The addresses a socket is bound on now. */
+  listening(): string[] {
+    return [...this.listeners.keys()];
+  }
+
+  /**
+   * Listens on exactly these addresses (opens new ones, closes the others). Idempotent and
+   * last-call-wins: overlapping calls are applied one after the other, each from the latest
+   * set, so an older call finishing late can neither close a socket a newer one wants nor
+   * leave one open it dropped. An address that cannot be bound is retried in the background.
+   * After close() it does nothing.
+   */
+  listenOn(addresses: string[]): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.wanted = new Set(addresses);
+    return this.reconcile();
+  }
+
+  /** Closes every socket, now and for good (later listenOn calls are ignored). */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wanted = new Set();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    await this.reconcile();
+  }
+
+  private reconcile(): Promise<void> {
+    const next = this.work.then(() => this.reconcileOnce());
+    this.work = next.catch((e) => this.opts.log?.(`dns: ${(e as Error).message}`));
+    return this.work;
+  }
+
+  private async reconcileOnce(): Promise<void> {
+    const want = this.closed ? new Set<string>() : this.wanted;
+    for (const [a, l] of [...this.listeners]) {
+      if (want.has(a)) continue;
+      this.listeners.delete(a);
+      await closeListener(l);
     }
+    let failed = false;
     for (const a of want) {
       if (this.listeners.has(a)) continue;
       try {
         this.listeners.set(a, await this.open(a));
       } catch (e) {
+        failed = true;
         this.opts.log?.(`dns: cannot listen on ${a}:${this.port}: ${(e as Error).message}`);
       }
     }
-  }
-
-  async close(): Promise<void> {
-    const all = [...this.listeners.values()];
-    this.listeners.clear();
-    await Promise.all(all.map(closeListener));
+    if (!failed) this.retries = 0;
+    else if (!this.closed && !this.retryTimer) {
+      const delay = RETRY_MS[Math.min(this.retries++, RETRY_MS.length - 1)]!;
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        if (!this.closed) void this.reconcile();
+      }, delay);
+      this.retryTimer.unref();
+    }
   }
 
   private async open(address: string): Promise<Listener> {
     const udp = dgram.createSocket({ type: 'udp4' });
     udp.on('message', (msg, rinfo) => {
-      void this.handle(msg, rinfo.address).then((res) => {
+      this.handle(msg, rinfo.address).then((res) => {
         // the socket may have closed while an upstream was being asked
         if (res) {
           try {
@@ -75,7 +123,7 @@ export class DnsServer {
             // closed meanwhile
           }
         }
-      });
+      }, (e) => this.opts.log?.(`dns: query from ${rinfo.address}: ${(e as Error).message}`));
     });
     udp.on('error', (e) => this.opts.log?.(`dns udp ${address}: ${e.message}`));
     await new Promise<void>((resolve, reject) => {
@@ -84,14 +132,26 @@ export class DnsServer {
         udp.off('error', reject);
         resolve();
       });
+    }).catch((e: unknown) => {
+      try {
+        udp.close(); // the fd, not bound
+      } catch {
+        // already closed
+      }
+      throw e;
     });
-    const tcp = net.createServer((sock) => this.serveTcp(sock));
+    const conns = new Set<net.Socket>();
+    const tcp = net.createServer((sock) => {
+      conns.add(sock);
+      sock.once('close', () => conns.delete(sock));
+      this.serveTcp(sock);
+    });
     tcp.on('error', (e) => this.opts.log?.(`dns tcp ${address}: ${e.message}`));
     await new Promise<void>((resolve) => {
       tcp.once('error', () => resolve()); // TCP is a bonus: UDP alone is enough
       tcp.listen({ host: address, port: this.port }, () => resolve());
     });
-    return { udp, tcp };
+    return { udp, tcp, conns };
   }
 
   private serveTcp(sock: net.Socket): void {
@@ -105,12 +165,12 @@ export class DnsServer {
         if (buf.length < 2 + len) break;
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
-        void this.handle(msg, sock.remoteAddress?.replace(/^::ffff:/, '') ?? '', true).then((res) => {
+        this.handle(msg, sock.remoteAddress?.replace(/^::ffff:/, '') ?? '', true).then((res) => {
           if (!res || sock.destroyed) return;
           const head = Buffer.alloc(2);
           head.writeUInt16BE(res.length);
           sock.write(Buffer.concat([head, res]));
-        });
+        }, () => sock.destroy());
       }
     });
   }
@@ -138,10 +198,17 @@ export class DnsServer {
   }
 }
 
-function closeListener(l: Listener): Promise<void> {
-  return new Promise((resolve) => {
-    l.udp.close(() => l.tcp.close(() => resolve()));
+/** Never throws and never waits on clients: a socket already closed (or never listening) counts as closed. */
+async function closeListener(l: Listener): Promise<void> {
+  await new Promise<void>((resolve) => {
+    try {
+      l.udp.close(() => resolve());
+    } catch {
+      resolve(); // not running any more
+    }
   });
+  for (const c of l.conns) c.destroy();
+  await new Promise<void>((resolve) => l.tcp.close(() => resolve()));
 }
 
 function splitHostPort(up: string): { host: string; port: number } {

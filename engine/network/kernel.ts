@@ -68,9 +68,18 @@ export class Kernel {
       .map((d) => (d.includes('/') ? d : `${d}/128`));
   }
 
-  async ensureBridge(name: string, gateway: string, prefix: number, internal: boolean, v6?: { gateway: string; prefix: number }): Promise<void> {
+  /**
+   * `mac`: the bridge's own address, set at creation. A bridge whose MAC was never set takes
+   * the lowest MAC of its ports and changes it whenever ports come and go; containers keep
+   * the gateway's old MAC in their neighbour cache, and once the port that owned it is gone
+   * their packets to the gateway (DNS, the default route) vanish until the entry expires
+   * (20-45 s; stacks FINDINGS item 8, DNS dead after a scale-down). Docker sets one too.
+   */
+  async ensureBridge(name: string, gateway: string, prefix: number, internal: boolean, v6?: { gateway: string; prefix: number }, mac?: string): Promise<void> {
     if (!(await this.linkExists(name))) {
-      await this.exec('ip', ['link', 'add', name, 'type', 'bridge']);
+      await this.exec('ip', ['link', 'add', name, ...(mac ? ['address', mac] : []), 'type', 'bridge']);
+    } else {
+      await this.pinBridgeMac(name);
     }
     await this.exec('ip', ['addr', 'replace', `${gateway}/${prefix}`, 'dev', name]);
     if (v6) {
@@ -87,6 +96,18 @@ export class Kernel {
     // bridge; the kernel drops such "martians" unless route_localnet is on for that
     // interface (MASQUERADE in our POSTROUTING chain then rewrites the source).
     await sysctl(`net/ipv4/conf/${name}/route_localnet`, internal ? '0' : '1');
+  }
+
+  /**
+   * A bridge made by an older berth (no MAC set) gets its current MAC pinned: setting an
+   * address marks it as set (addr_assign_type 3), which stops the kernel from recomputing
+   * it from the ports, and keeping the current one leaves the containers' caches right.
+   */
+  private async pinBridgeMac(name: string): Promise<void> {
+    const type = (await fs.readFile(`/sys/class/net/${name}/addr_assign_type`, 'utf8').catch(() => '')).trim();
+    if (type === '' || type === '3') return;
+    const current = (await fs.readFile(`/sys/class/net/${name}/address`, 'utf8').catch(() => '')).trim();
+    if (current) await this.exec('ip', ['link', 'set', 'dev', name, 'address', current]);
   }
 
   async deleteLink(name: string, netns?: string): Promise<void> {

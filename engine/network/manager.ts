@@ -132,13 +132,22 @@ export class BridgeNetworkManager implements NetworkManager {
     });
   }
 
+  /**
+   * Releases the DNS sockets, for good: a sync still running (an operation in flight when
+   * the engine stops) can no longer reopen one, so no `<gateway>:53` outlives the engine.
+   */
   async close(): Promise<void> {
     await this.dns.close();
   }
 
+  /** Addresses the embedded DNS server is bound on (for tests and diagnostics). */
+  dnsListening(): string[] {
+    return this.dns.listening();
+  }
+
   private ensureBridgeOf(n: NetworkRecord): Promise<void> {
     const v6 = n.ipam.subnet6 && n.ipam.gateway6 ? { gateway: n.ipam.gateway6, prefix: parseCidr6(n.ipam.subnet6).prefix } : undefined;
-    return this.kernel.ensureBridge(n.bridge, n.ipam.gateway, prefixLen(n.ipam.subnet), n.internal, v6);
+    return this.kernel.ensureBridge(n.bridge, n.ipam.gateway, prefixLen(n.ipam.subnet), n.internal, v6, bridgeMac(this.ctx.naming.rootId, n.id));
   }
 
   private async maybeHostForward(networks: NetworkRecord[]): Promise<void> {
@@ -150,10 +159,12 @@ export class BridgeNetworkManager implements NetworkManager {
     const nets = networks ?? (await this.store.networks());
     const sbs = sandboxes ?? (await this.store.sandboxes());
     const live = sbs.filter(isActive);
-    await this.firewall.sync(nets, live, assertJumps);
-    await this.firewall6.sync(nets, assertJumps);
+    // DNS first: a failing iptables call must not leave the server with old names, or
+    // holding the gateway address of a network that is gone
     this.dns.setIndex(new NameIndex(nets, live));
     await this.dns.listenOn(nets.map((n) => n.ipam.gateway));
+    await this.firewall.sync(nets, live, assertJumps);
+    await this.firewall6.sync(nets, assertJumps);
   }
 
   // ------------------------------------------------------------ networks
@@ -603,6 +614,17 @@ export class BridgeNetworkManager implements NetworkManager {
       this.ctx.events.emit({ type: 'network', action: 'disconnect', id: n.id, attributes: { name: n.name, container: containerId } });
     });
   }
+}
+
+/**
+ * A fixed MAC for a network's bridge (see Kernel.ensureBridge), derived from the root and the
+ * network id: locally administered, unicast, and never 02:42:..., the prefix of container MACs.
+ */
+export function bridgeMac(rootId: string, networkId: string): string {
+  const h = createHash('sha256').update(`bridge/${rootId}/${networkId}`).digest();
+  h[0] = (h[0]! & 0xfc) | 0x02;
+  if (h[0] === 0x02 && h[1] === 0x42) h[1] = 0x43;
+  return [...h.subarray(0, 6)].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
 function samePort(p: PortBinding, o: { containerPort: number; protocol: string; hostIp: string; hostPort: number }): boolean {
