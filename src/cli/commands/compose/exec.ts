@@ -1,4 +1,5 @@
 /** exec, run, cp. */
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import { collect, int, runApp } from './shared.js';
 
@@ -12,6 +13,33 @@ import { collect, int, runApp } from './shared.js';
 function passThrough(cmd: Command): Command {
   Object.assign(cmd, { _passThroughOptions: true });
   return cmd;
+}
+
+/**
+ * Standard input worth sending to the command: a file (`< script.sh`), or a pipe whose writer
+ * speaks (or closes) within a moment. A pipe nobody writes to (a harness that leaves stdin
+ * open) is not forwarded: the exec would otherwise wait for an end of input that never comes.
+ */
+async function pipedInput(): Promise<NodeJS.ReadStream | undefined> {
+  let st: fs.Stats;
+  try {
+    st = fs.fstatSync(0);
+  } catch {
+    return undefined;
+  }
+  if (st.isFile()) return process.stdin;
+  if (!st.isFIFO() && !st.isSocket()) return undefined; // a terminal, /dev/null
+  return new Promise((resolve) => {
+    const t = setTimeout(() => {
+      process.stdin.off('readable', ready);
+      resolve(undefined);
+    }, 200);
+    const ready = (): void => {
+      clearTimeout(t);
+      resolve(process.stdin);
+    };
+    process.stdin.once('readable', ready);
+  });
 }
 
 export function registerExec(program: Command): void {
@@ -30,7 +58,8 @@ export function registerExec(program: Command): void {
     .action(async (service: string, command: string[], o: Record<string, unknown>, cmd: Command) => {
       // Interactive by default as in Compose when both ends are terminals; -T turns it off.
       const interactive = o.tty !== false && !o.detach && !!process.stdin.isTTY && !!process.stdout.isTTY;
-      const passStdin = interactive || !process.stdin.isTTY;
+      const input = interactive ? process.stdin : o.detach ? undefined : await pipedInput();
+      const passStdin = input !== undefined;
       if (interactive) process.stdin.setRawMode(true);
       try {
         await runApp(cmd, async (deps, g) =>
@@ -45,13 +74,13 @@ export function registerExec(program: Command): void {
             index: o.index as number,
             tty: interactive,
             // Piped input goes to the command (exec -T web sh < script.sh).
-            stdin: passStdin ? process.stdin : undefined,
+            stdin: input,
           }),
         );
       } finally {
         if (interactive) process.stdin.setRawMode(false);
         // The command has ended: an input that never closes must not keep berth alive.
-        if (passStdin) process.stdin.destroy();
+        if (passStdin || !process.stdin.isTTY) process.stdin.destroy();
       }
     });
 
