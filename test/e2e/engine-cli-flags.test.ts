@@ -93,6 +93,27 @@ describe('berth container run flags (real containers)', () => {
     expect((await berth(root, ['network', 'rm', 'flagnet'])).code).toBe(0);
   });
 
+  it('--health-* and --restart reach the engine', async () => {
+    expect((await berth(root, ['container', 'run', '-d', '--name', 'hc', '--health-cmd', 'test -f /tmp/ok', '--health-interval', '300ms', '--health-retries', '1', IMG, 'sh', '-c', 'touch /tmp/ok; sleep 1000'])).code).toBe(0);
+    expect((await berth(root, ['container', 'run', '-d', '--name', 'rs', '--restart', 'on-failure:2', IMG, 'sh', '-c', 'exit 1'])).code).toBe(0);
+    const end = Date.now() + 20_000;
+    let health = '';
+    let restarts = '';
+    while (Date.now() < end && !(health === 'healthy' && restarts === '2 exited')) {
+      await new Promise((r) => setTimeout(r, 300));
+      health = (await berth(root, ['container', 'inspect', '-f', '{{.State.Health.Status}}', 'hc'])).stdout.trim();
+      restarts = (await berth(root, ['container', 'inspect', '-f', '{{.RestartCount}} {{.State.Status}}', 'rs'])).stdout.trim();
+    }
+    expect(health).toBe('healthy');
+    expect(restarts).toBe('2 exited');
+    expect((await berth(root, ['container', 'ls', '--filter', 'name=hc', '--format', '{{.Status}}'])).stdout).toMatch(/^Up .*\(healthy\)\n$/);
+    expect((await berth(root, ['container', 'inspect', '-f', '{{json .Config.Healthcheck.Test}} {{.Config.Healthcheck.Interval}} {{.HostConfig.RestartPolicy.Name}}', 'hc'])).stdout).toBe(
+      '["CMD-SHELL","test -f /tmp/ok"] 300000000 no\n',
+    );
+    expect((await berth(root, ['container', 'inspect', '-f', '{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}', 'rs'])).stdout).toBe('on-failure:2\n');
+    expect((await berth(root, ['container', 'rm', '-f', 'hc', 'rs'])).code).toBe(0);
+  });
+
   it('engine stop leaves nothing behind', async () => {
     expect((await berth(root, ['image', 'rm', IMG])).code).toBe(0);
     const pid = daemonPid(root)!;
