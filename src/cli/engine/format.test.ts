@@ -24,6 +24,8 @@ describe('Docker-style formatting', () => {
   it('writes commands, ports and references the docker way', () => {
     expect(commandText('sleep 100')).toBe('"sleep 100"');
     expect(commandText('sh -c echo something long')).toBe('"sh -c echo somethin…"');
+    expect(commandText('12345678901234567890')).toBe('"12345678901234567890"');
+    expect(commandText('sh -c "echo hi"')).toBe('"sh -c \\"echo hi\\""');
     expect(portsText([{ containerPort: 80, protocol: 'tcp', hostIp: '0.0.0.0', hostPort: 8080 }, { containerPort: 53, protocol: 'udp', hostIp: '', hostPort: 0 }])).toBe('0.0.0.0:8080->80/tcp, 53/udp');
     expect(repoTag('localhost:5000/app')).toEqual({ repository: 'localhost:5000/app', tag: 'latest' });
     expect(repoTag('redis:7')).toEqual({ repository: 'redis', tag: '7' });

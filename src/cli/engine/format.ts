@@ -60,10 +60,11 @@ export function portsText(ports: { containerPort: number; protocol: string; host
     .join(', ');
 }
 
-/** `docker ps` quotes the command and cuts it to 20 characters with an ellipsis. */
+/** `docker ps`: the command cut to 20 characters (19 and an ellipsis), then Go-quoted. */
 export function commandText(cmd: string, full = false): string {
-  const c = full || cmd.length <= 19 ? cmd : `${cmd.slice(0, 19)}…`;
-  return `"${c}"`;
+  const chars = [...cmd];
+  const c = full || chars.length <= 20 ? cmd : `${chars.slice(0, 19).join('')}…`;
+  return JSON.stringify(c);
 }
 
 export function labelsText(labels: Record<string, string>): string {
