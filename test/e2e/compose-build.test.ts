@@ -51,6 +51,7 @@ afterAll(() => {
   cli.stopEngine();
   fs.rmSync(dir, { recursive: true, force: true });
   assertNoLeaks(root);
+  fs.rmSync(root, { recursive: true, force: true }); // only reached with nothing mounted under it
 });
 
 const sh = (service: string, script: string) => cli.run(['exec', '-T', service, 'sh', '-c', script]);

@@ -38,6 +38,7 @@ afterAll(() => {
   cli.stopEngine();
   fs.rmSync(dir, { recursive: true, force: true });
   assertNoLeaks(root);
+  fs.rmSync(root, { recursive: true, force: true }); // only reached with nothing mounted under it
 });
 
 describe('compose waits and exits', () => {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ContainerInspect } from '../../engine/api/types.js';
 import { FakeEngine } from '../helpers/fake-engine.js';
 import type { AppDeps, Loaded } from '../../src/app/context.js';
@@ -27,6 +27,8 @@ class HealthFake extends FakeEngine {
 }
 
 const IMG = 'busybox:latest';
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-compose-app-'));
+afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
 function project(env: Record<string, string> = {}): Project {
   return {
     name: 'shop',
@@ -61,7 +63,7 @@ function deps(engine: FakeEngine, p: Project | undefined) {
       return () => interrupts.delete(h);
     },
     color: false,
-    lockDir: fs.mkdtempSync(path.join(os.tmpdir(), 'berth-locks-')),
+    lockDir: fs.mkdtempSync(path.join(TMP, 'locks-')),
   };
   return { d, out, err, sink, interrupt: () => [...interrupts].forEach((h) => h()) };
 }
@@ -137,7 +139,7 @@ describe('compose use cases on the fake engine', () => {
   });
 
   it('a second command on the project waits for the lock and says so', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-lock-'));
+    const dir = fs.mkdtempSync(path.join(TMP, 'lock-'));
     const said: string[] = [];
     const first = await lockProject(dir, 'shop', systemClock, (t) => said.push(t));
     let got = false;
