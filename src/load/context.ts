@@ -189,6 +189,8 @@ export interface LoadContext {
   stdin?: string;
   /** Services whose errors were already reported (a failed extends): later checks skip them. */
   broken: Set<string>;
+  /** COMPOSE_PROJECT_NAME for interpolation when the user did not set it (-p, `name:`, or the directory). */
+  implicitProjectName?: string;
   /** The project directory (for standard input, which has no folder of its own). */
   projectDir: string;
   /** $HOME for `~` in paths. */

@@ -11,6 +11,7 @@ import { Diagnostics, SourceMap, type LoadContext, type LoadIO } from './context
 import { discoverFiles, STDIN } from './discover.js';
 import { readProjectEnv } from './envfiles.js';
 import { newState, PROJECT_PASSES, runPasses, TREE_PASSES } from './pipeline.js';
+import { normalizeProjectName } from './name.js';
 import type { LoadOptions, LoadResult, VariableInfo } from './types.js';
 
 export type { LoadOptions, LoadResult, VariableInfo } from './types.js';
@@ -61,6 +62,8 @@ export async function loadProject(opts: LoadOptions, io: LoadIO = nodeIO): Promi
   const projectDir = opts.projectDirectory ? path.resolve(cwd, opts.projectDirectory) : firstFile ? path.dirname(firstFile) : cwd;
   if (projectDir !== envDir && !envFilesOpt && env.files.length === 0) env = readProjectEnv(io, diag, shell, undefined, projectDir);
 
+  // -p is what ${COMPOSE_PROJECT_NAME} means in the files (it wins over the shell's).
+  if (opts.projectName !== undefined) env.vars = { ...env.vars, COMPOSE_PROJECT_NAME: opts.projectName };
   const stdin = files.includes(STDIN) ? await (opts.readStdin ?? readAllStdin)() : undefined;
   const ctx: LoadContext = {
     diag,
@@ -76,6 +79,7 @@ export async function loadProject(opts: LoadOptions, io: LoadIO = nodeIO): Promi
     cache: new Map(),
     home: shell.HOME,
     projectDir,
+    implicitProjectName: normalizeProjectName(path.basename(projectDir)),
   };
   if (stdin !== undefined) ctx.stdin = stdin;
 

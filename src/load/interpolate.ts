@@ -7,6 +7,7 @@
 import { isObj, type LoadContext, type Path, type Tree } from './context.js';
 import { matches, pattern } from './pattern.js';
 import { substitute } from './template.js';
+import { normalizeProjectName } from './name.js';
 
 type Cast = 'int' | 'float' | 'bool' | 'number-or-string';
 
@@ -78,6 +79,14 @@ for (const [p, c] of CASTS) {
 }
 
 export function interpolateTree(ctx: LoadContext, tree: Tree): void {
+  // COMPOSE_PROJECT_NAME is defined for interpolation even when the user did not set it
+  // (Compose does the same): -p, else this file's `name:` (interpolated first), else the
+  // project directory's name.
+  if (ctx.vars.COMPOSE_PROJECT_NAME === undefined && typeof tree.name === 'string') {
+    const n = interpolateString(ctx, tree.name, tree, 'name', ['name']);
+    tree.name = n;
+    if (n) ctx.implicitProjectName = normalizeProjectName(n);
+  }
   walk(ctx, tree, []);
 }
 
@@ -96,7 +105,7 @@ function walk(ctx: LoadContext, node: object, path: Path): void {
 
 export function interpolateString(ctx: LoadContext, v: string, parent: object, key: string | number, path: Path): string {
   if (!v.includes('$')) return v;
-  const lookup = (name: string) => ctx.vars[name];
+  const lookup = (name: string) => ctx.vars[name] ?? (name === 'COMPOSE_PROJECT_NAME' ? ctx.implicitProjectName : undefined);
   const r = substitute(v, lookup);
   for (const ref of r.refs) {
     const use = ctx.variables.get(ref.name) ?? { name: ref.name, required: false };
