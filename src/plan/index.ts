@@ -1,5 +1,5 @@
 export * from './types.js';
-export { reconcile, networkConfigHash, type ServiceOrder } from './reconcile.js';
+export { reconcile, networkConfigHash, volumeConfigHash, type ServiceOrder } from './reconcile.js';
 export { planDown } from './down.js';
 export { planToText, planToJSON, hasChanges, operationTarget, type PlanJSON } from './text.js';
 export { serviceConfigHash, serviceFieldHashes, describeFieldChanges, stableJson } from './hash.js';

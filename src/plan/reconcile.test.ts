@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Project, Service } from '../model/types.js';
 import { planDown } from './down.js';
 import { serviceConfigHash, serviceFieldHashes } from './hash.js';
-import { networkConfigHash, reconcile } from './reconcile.js';
+import { networkConfigHash, reconcile, volumeConfigHash } from './reconcile.js';
 import { hasChanges, planToJSON, planToText } from './text.js';
 import type { ObservedContainer, ObservedState } from './types.js';
 
@@ -336,5 +336,19 @@ describe('network config drift', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('volume config drift', () => {
+  it('keeps a changed volume and warns (its data would be lost)', () => {
+    const p = demo();
+    const obs = upState(p);
+    obs.volumes[0]!.configHash = volumeConfigHash(p.volumes!.data);
+    expect(reconcile(p, undefined, obs).warnings).toEqual([]);
+    const changed = demo();
+    changed.volumes = { data: { name: 'demo_data', driver_opts: { type: 'tmpfs' } } };
+    const plan = reconcile(changed, undefined, obs);
+    expect(plan.operations).toEqual([]);
+    expect(plan.warnings).toEqual(['volume demo_data config changed; berth keeps the existing volume and its data (remove it with down -v to apply the new config)']);
   });
 });

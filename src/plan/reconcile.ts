@@ -9,7 +9,7 @@
  */
 import { UserError } from '../diag/diagnostic.js';
 import { createHash } from 'node:crypto';
-import type { NetworkConfig, Project, Service } from '../model/types.js';
+import type { NetworkConfig, Project, Service, VolumeConfig } from '../model/types.js';
 import { PlanBuilder } from './builder.js';
 import { directDeps, withDependencies, dependencyOrder, type Dependency } from './deps.js';
 import { describeFieldChanges, serviceConfigHash, serviceFieldHashes, stableJson } from './hash.js';
@@ -98,6 +98,11 @@ export function networkConfigHash(cfg: NetworkConfig | undefined): string {
   return createHash('sha256').update(stableJson(cfg ?? {})).digest('hex');
 }
 
+/** A volume's config as hashed (com.docker.compose.config-hash on the volume). */
+export function volumeConfigHash(cfg: VolumeConfig | undefined): string {
+  return createHash('sha256').update(stableJson(cfg ?? {})).digest('hex');
+}
+
 function planNetworks(ctx: Ctx): void {
   const { project, observed, b } = ctx;
   const keys = new Set<string>();
@@ -149,7 +154,14 @@ function planVolumes(ctx: Ctx): void {
   for (const key of [...keys].sort()) {
     const cfg = project.volumes![key]!;
     const name = cfg.name ?? `${project.name}_${key}`;
-    if (observed.volumes.some((v) => v.name === name)) continue;
+    const seen = observed.volumes.find((v) => v.name === name);
+    if (seen) {
+      // Recreating a volume loses its data: berth says so and keeps it (Compose asks first).
+      if (!cfg.external && seen.configHash && seen.configHash !== volumeConfigHash(cfg)) {
+        ctx.b.warnings.push(`volume ${name} config changed; berth keeps the existing volume and its data (remove it with down -v to apply the new config)`);
+      }
+      continue;
+    }
     if (cfg.external) throw new UserError(`volume ${name} is declared as external, but could not be found; create it first (berth volume create ${name})`);
     b.add({ kind: 'CreateVolume', id: volOpId(key), key, name, cause: 'new volume', after: [] });
   }

@@ -42,6 +42,8 @@ export interface ObservedVolume {
   name: string;
   key?: string;
   anonymous: boolean;
+  /** com.docker.compose.config-hash: the volume config it was created from. */
+  configHash?: string;
 }
 
 export interface ObservedState {

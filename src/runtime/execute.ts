@@ -9,7 +9,7 @@ import { UserError } from '../diag/diagnostic.js';
 import type { Project } from '../model/types.js';
 import type { Operation, Plan } from '../plan/types.js';
 import { operationTarget } from '../plan/text.js';
-import { networkConfigHash } from '../plan/reconcile.js';
+import { networkConfigHash, volumeConfigHash } from '../plan/reconcile.js';
 import type { Clock, ProgressSink, ResourceKind } from '../progress/events.js';
 import { toCreateRequest } from './convert.js';
 import { networkLabels, volumeLabels, type ProjectMeta } from './labels.js';
@@ -185,7 +185,7 @@ async function perform(op: Operation, ctx: ExecuteContext, progress: (detail: st
     case 'CreateVolume': {
       const cfg = project().volumes?.[op.key] ?? {};
       try {
-        await engine.volumeCreate({ name: op.name, driver: cfg.driver, driverOpts: cfg.driver_opts, labels: volumeLabels(ctx.meta, op.key, cfg.labels ?? {}) });
+        await engine.volumeCreate({ name: op.name, driver: cfg.driver, driverOpts: cfg.driver_opts, labels: volumeLabels(ctx.meta, op.key, cfg.labels ?? {}, volumeConfigHash(project().volumes?.[op.key])) });
       } catch (e) {
         if (!isEngineError(e, 'CONFLICT')) throw e;
       }

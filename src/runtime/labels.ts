@@ -75,9 +75,10 @@ export function networkLabels(meta: ProjectMeta, key: string, userLabels: Record
   return out;
 }
 
-export function volumeLabels(meta: ProjectMeta, key: string | undefined, userLabels: Record<string, string> = {}): Record<string, string> {
+export function volumeLabels(meta: ProjectMeta, key: string | undefined, userLabels: Record<string, string> = {}, configHash?: string): Record<string, string> {
   const out: Record<string, string> = { ...userLabels, [LABEL.project]: meta.name, [LABEL.version]: meta.version };
   if (key) out[LABEL.volume] = key;
+  if (configHash) out[LABEL.configHash] = configHash;
   return out;
 }
 

@@ -52,7 +52,9 @@ export async function observe(engine: Engine, project: string, imageRefs: string
     networks: networks
       .filter((n) => n.labels[LABEL.project] === project)
       .map((n) => ({ id: n.id, name: n.name, key: n.labels[LABEL.network], ...(n.labels[LABEL.configHash] ? { configHash: n.labels[LABEL.configHash] } : {}) })),
-    volumes: volumes.filter((v) => v.labels[LABEL.project] === project).map((v) => ({ name: v.name, key: v.labels[LABEL.volume], anonymous: v.anonymous || !v.labels[LABEL.volume] })),
+    volumes: volumes
+      .filter((v) => v.labels[LABEL.project] === project)
+      .map((v) => ({ name: v.name, key: v.labels[LABEL.volume], anonymous: v.anonymous || !v.labels[LABEL.volume], ...(v.labels[LABEL.configHash] ? { configHash: v.labels[LABEL.configHash] } : {}) })),
     images,
   };
 }
