@@ -16,7 +16,7 @@ import { run, type RunResult } from '../common/exec.js';
  * unmounted: ~15 ms per call, but it sees every mount the host has at that moment, so no
  * propagation bookkeeping is needed).
  */
-export type NsMode = 'direct' | 'unshare';
+export type NsMode = 'direct' | 'unshare' | 'engine-ns';
 
 export type RuntimeName = 'crun' | 'runc';
 
@@ -47,10 +47,14 @@ export class OciRuntime {
   async prepare(): Promise<void> {
     await fs.mkdir(this.stateDir, { recursive: true, mode: 0o700 });
     const rt = `${this.binary} --root ${this.stateDir}`;
+    const unshare = `exec unshare -m --propagation private sh -c 'umount -l ${this.unifiedMount} 2>/dev/null; exec ${rt} "$@"' berth-runtime "$@"`;
+    const nsFile = path.join(path.dirname(this.stateDir), 'ns', 'mnt');
     const body =
       this.nsMode === 'unshare'
-        ? `exec unshare -m --propagation private sh -c 'umount -l ${this.unifiedMount} 2>/dev/null; exec ${rt} "$@"' berth-runtime "$@"`
-        : `exec ${rt} "$@"`;
+        ? unshare
+        : this.nsMode === 'engine-ns'
+          ? `if [ "$(stat -f -c %T ${nsFile} 2>/dev/null)" = nsfs ]; then exec nsenter --mount=${nsFile} ${rt} "$@"; fi\n${unshare}`
+          : `exec ${rt} "$@"`;
     const script = `#!/bin/sh\n# written by berth: the OCI runtime for this root\n${body}\n`;
     let old = '';
     try {

@@ -9,6 +9,7 @@ import type { ContainerManager, EngineContext, ImageStore, NetworkManager, Volum
 import { detectCgroups, hasSwapAccounting, type CgroupLayout } from '../cgroups/index.js';
 import { OciRuntime, type NsMode, type RuntimeName } from './driver.js';
 import { Manager } from './manager.js';
+import { EngineMountNs } from './mntns.js';
 import type { HostFacts } from './prepare.js';
 import { boundingCapsMask, hostRlimits } from './procfs.js';
 import { capsFromMask } from './caps.js';
@@ -45,7 +46,7 @@ export function chooseRuntime(env: NodeJS.ProcessEnv, layout: CgroupLayout, find
   const pick = (name: RuntimeName, bin?: string): RuntimeChoice | undefined => {
     const binary = bin ?? find(name);
     if (!binary) return undefined;
-    return { name, binary, nsMode: name === 'crun' && layout.hybridWithControllers ? 'unshare' : 'direct' };
+    return { name, binary, nsMode: name === 'crun' && layout.hybridWithControllers ? (env.BERTH_CRUN_NS === 'unshare' ? 'unshare' : 'engine-ns') : 'direct' };
   };
   if (want) {
     const name: RuntimeName = path.basename(want).startsWith('runc') ? 'runc' : 'crun';
@@ -85,5 +86,6 @@ export function createContainerManager(
   };
   const conmon = which('conmon');
   if (!conmon) throw new Error('conmon not found: install it (apt-get install conmon)');
-  return new Manager(ctx, { ...deps, runtime, runtimeFor, cgroups: layout, facts: hostFacts(layout), conmon, pollMs: opts.pollMs, logSizeMax: opts.logSizeMax });
+  const mntns = choice.nsMode === 'engine-ns' && layout.unified ? new EngineMountNs(ctx.naming.root, layout.unified, ctx.log) : undefined;
+  return new Manager(ctx, { ...deps, runtime, runtimeFor, mntns, cgroups: layout, facts: hostFacts(layout), conmon, pollMs: opts.pollMs, logSizeMax: opts.logSizeMax });
 }

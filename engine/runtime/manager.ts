@@ -31,6 +31,7 @@ import { removeTree } from '../common/fsutil.js';
 import { run } from '../common/exec.js';
 import { oomKillCount, readStats, removeCgroup, removeParentIfEmpty, type CgroupLayout } from '../cgroups/index.js';
 import type { OciRuntime, RuntimeName } from './driver.js';
+import type { EngineMountNs } from './mntns.js';
 import { spawnConmon } from './conmon.js';
 import { ContainerPaths, loadRecords, saveRecord, ZERO_TIME, type ContainerRecord } from './records.js';
 import { prepareSpec, setupNetwork, type HostFacts } from './prepare.js';
@@ -53,6 +54,8 @@ export interface ManagerDeps {
   runtime: OciRuntime;
   /** The runtime a container was created with, when the engine now uses another one (BERTH_RUNTIME changed). */
   runtimeFor?: (name: RuntimeName) => OciRuntime | undefined;
+  /** crun's kept mount namespace on hybrid hosts: made before the first container's mounts, undone after the last. */
+  mntns?: EngineMountNs;
   cgroups: CgroupLayout;
   facts: HostFacts;
   conmon: string;
@@ -163,6 +166,7 @@ export class Manager implements ContainerManager {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.recs.size === 0) await this.d.mntns?.release().catch(() => {});
     this.watcher?.close();
     if (this.poller) clearInterval(this.poller);
     for (const l of this.live.values()) {
@@ -302,6 +306,8 @@ export class Manager implements ContainerManager {
     const warnings: string[] = [];
     const dir = this.p.dir(id);
     await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+    // before the rootfs mount: the namespace must exist before any container mount under the root
+    if (this.d.mntns) await this.d.mntns.ensure();
     try {
       const rootfs = await this.d.images.mountRootfs(id, image.id);
       for (const m of req.mounts ?? []) rec.mounts.push(await this.d.volumes.resolve(id, m, rootfs));
@@ -317,6 +323,7 @@ export class Manager implements ContainerManager {
       await this.d.volumes.release(id, true).catch(() => {});
       await this.d.images.removeRootfs(id).catch(() => {});
       await removeTree(dir).catch(() => {});
+      if (this.recs.size === 0) await this.d.mntns?.release().catch(() => {});
       throw e;
     }
     this.recs.set(id, rec);
@@ -540,6 +547,7 @@ export class Manager implements ContainerManager {
     if (this.closed) return;
     const l = this.liveOf(rec.id);
     if (l.restartTimer) clearTimeout(l.restartTimer);
+    this.ctx.log(`restarting ${rec.id.slice(0, 12)} in ${l.backoffMs || 100} ms`);
     l.restartTimer = setTimeout(() => {
       l.restartTimer = undefined;
       void this.serial(rec.id, async () => {
@@ -692,6 +700,7 @@ export class Manager implements ContainerManager {
     this.live.delete(id);
     for (const w of l?.exitWaiters.splice(0) ?? []) w();
     removeParentIfEmpty(this.d.cgroups, `/${this.ctx.naming.long}`);
+    if (this.recs.size === 0) await this.d.mntns?.release().catch((e) => this.ctx.log(`release mount namespace: ${(e as Error).message}`));
     this.emit(rec, 'destroy');
   }
 

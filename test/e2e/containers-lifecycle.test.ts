@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogLine } from '../../engine/api/types.js';
+import { detectCgroups } from '../../engine/cgroups/index.js';
 import { importBusybox, makeRig, rmRoot, waitUntil, type Rig } from '../../engine/runtime/testkit.js';
 import { BUSYBOX_CHANGES, busyboxTarball, requireTools } from '../helpers/busybox.js';
 import { assertNoLeaks } from '../helpers/leaks.js';
@@ -40,6 +41,10 @@ describe('containers', () => {
     const { mgr } = rig;
     const { id } = await mgr.containerCreate({ image: 'busybox:test', name: 'first', cmd: ['sh', '-c', 'echo out-line; echo err-line >&2; exit 3'], labels: { team: 'a' } });
     await mgr.containerStart(id);
+    // crun on a hybrid-cgroup host runs in berth's kept mount namespace while containers exist
+    const hybridCrun = mgr.runtimeInfo().runtime === 'crun' && detectCgroups().hybridWithControllers;
+    const nsMounted = () => fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${rig.root}/run/ns/mnt `);
+    expect(nsMounted()).toBe(hybridCrun);
     const { exitCode } = await mgr.containerWait(id);
     expect(exitCode).toBe(3);
     const info = await mgr.containerInspect('first');
@@ -55,6 +60,7 @@ describe('containers', () => {
     expect(rig.events.filter((e) => e.id === id).map((e) => e.action)).toEqual(['create', 'start', 'die']);
     expect(rig.events.find((e) => e.action === 'die')!.attributes).toMatchObject({ exitCode: '3', name: 'first', team: 'a' });
     await mgr.containerRemove(id);
+    expect(nsMounted()).toBe(false);
     await expect(mgr.containerInspect(id)).rejects.toThrow(/no such container/);
     expect(fs.existsSync(`${rig.root}/containers/${id}`)).toBe(false);
   });
