@@ -41,6 +41,8 @@ export class DnsServer {
   private work: Promise<void> = Promise.resolve();
   private retryTimer: NodeJS.Timeout | undefined;
   private retries = 0;
+  /** Addresses whose bind failed (logged once until they succeed). */
+  private readonly failing = new Set<string>();
 
   constructor(private readonly opts: DnsServerOptions = {}) {
     this.port = opts.port ?? 53;
@@ -95,11 +97,15 @@ export class DnsServer {
       if (this.listeners.has(a)) continue;
       try {
         this.listeners.set(a, await this.open(a));
+        if (this.failing.delete(a)) this.opts.log?.(`dns: listening on ${a}:${this.port} again`);
       } catch (e) {
         failed = true;
-        this.opts.log?.(`dns: cannot listen on ${a}:${this.port}: ${(e as Error).message}`);
+        // once per address, not at every retry
+        if (!this.failing.has(a)) this.opts.log?.(`dns: cannot listen on ${a}:${this.port} (retrying): ${(e as Error).message}`);
+        this.failing.add(a);
       }
     }
+    for (const a of this.failing) if (!want.has(a)) this.failing.delete(a);
     if (!failed) this.retries = 0;
     else if (!this.closed && !this.retryTimer) {
       const delay = RETRY_MS[Math.min(this.retries++, RETRY_MS.length - 1)]!;
