@@ -39,6 +39,8 @@ const CASTS: [string, Cast][] = [
   ['services.*.deploy.restart_policy.max_attempts', 'int'],
   ['services.*.deploy.placement.max_replicas_per_node', 'int'],
   ['services.*.deploy.resources.limits.pids', 'int'],
+  ['services.*.deploy.resources.limits.cpus', 'float'],
+  ['services.*.deploy.resources.reservations.cpus', 'float'],
   ['services.*.healthcheck.retries', 'int'],
   ['services.*.healthcheck.disable', 'bool'],
   ['services.*.ports.[].target', 'int'],
