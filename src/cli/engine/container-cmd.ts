@@ -130,9 +130,12 @@ async function attachOutput(io: Io, engine: Engine, id: string, opts: { start?: 
   if (opts.proxySignals !== false) for (const s of signals) process.on(s, forward);
   try {
     if (opts.start) await engine.containerStart(id);
+    // A broken log stream must not end the command: the exit code still comes from wait.
     const logs = (async () => {
       for await (const l of engine.containerLogs(id, { follow: true }, ac.signal)) write(l);
-    })();
+    })().catch((e: unknown) => {
+      if (!ac.signal.aborted) io.stderr.write(`berth: lost the output of ${id.slice(0, 12)}: ${(e as Error).message}\n`);
+    });
     const waitAc = new AbortController();
     const exitCode = await Promise.race([engine.containerWait(id, { condition: 'not-running' }, waitAc.signal).then((r) => r.exitCode), gaveUp]);
     waitAc.abort();
@@ -400,7 +403,9 @@ export function registerContainer(program: Command, ctx: () => Ctx): void {
         const ac = new AbortController();
         const logs = (async () => {
           for await (const l of e.containerLogs(name, { follow: true, tail: 0 }, ac.signal)) (l.stream === 'stderr' ? io.stderr : io.stdout).write(l.line + '\n');
-        })();
+        })().catch((err: unknown) => {
+          if (!ac.signal.aborted) io.stderr.write(`berth: lost the output of ${name}: ${(err as Error).message}\n`);
+        });
         const forward = (sig: NodeJS.Signals) => void e.containerKill(name, sig).catch(() => {});
         if (o.sigProxy !== false) process.on('SIGINT', forward);
         try {
