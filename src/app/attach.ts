@@ -9,6 +9,7 @@ import { executeOrThrow } from '../runtime/execute.js';
 import { followProject } from '../runtime/follow.js';
 import { LABEL, projectFilter } from '../runtime/labels.js';
 import { observe } from '../runtime/observe.js';
+import { execContext } from './exec-context.js';
 import type { AppDeps } from './context.js';
 import { makePrinter, shortName } from './printer.js';
 import type { ProjectRef } from './project.js';
@@ -46,7 +47,7 @@ export async function attach(deps: AppDeps, engine: Engine, ref: ProjectRef, o: 
 
   const stopAll = async (): Promise<void> => {
     const observed = await observe(engine, ref.name);
-    await executeOrThrow(planStop(ref.loaded?.project, observed, undefined, o.timeout), { engine, project: ref.loaded?.project, meta: ref.meta, env: deps.env, sink: deps.sink, clock: deps.clock });
+    await executeOrThrow(planStop(ref.loaded?.project, observed, undefined, o.timeout), execContext(deps, engine, ref));
   };
 
   const abortWith = (code: number, why: string): void => {

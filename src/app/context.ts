@@ -44,4 +44,6 @@ export interface AppDeps {
   color: boolean;
   /** Where project locks live (a folder under BERTH_ROOT). */
   lockDir: string;
+  /** Engine steps at once (COMPOSE_PARALLEL_LIMIT); the executor's default when absent. */
+  parallel?: number;
 }

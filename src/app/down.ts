@@ -2,6 +2,7 @@
 import { planDown, planToText, type DownOptions } from '../plan/index.js';
 import { executeOrThrow } from '../runtime/execute.js';
 import { observe } from '../runtime/observe.js';
+import { execContext } from './exec-context.js';
 import type { AppDeps, GlobalOptions } from './context.js';
 import { lockProject } from './lock.js';
 import { allServices, projectOrName } from './project.js';
@@ -26,7 +27,7 @@ export async function down(deps: AppDeps, g: GlobalOptions, o: DownOptions & { d
     }
     deps.sink.start(`project ${ref.name}`);
     try {
-      const r = await executeOrThrow(plan, { engine, project: ref.loaded?.project, meta: ref.meta, env: deps.env, sink: deps.sink, clock: deps.clock });
+      const r = await executeOrThrow(plan, execContext(deps, engine, ref));
       for (const w of r.warnings) deps.sink.message('warning', w);
     } finally {
       deps.sink.done();

@@ -2,6 +2,7 @@
 import { imageRef, prune, reconcile } from '../plan/index.js';
 import { executeOrThrow } from '../runtime/execute.js';
 import { observe } from '../runtime/observe.js';
+import { execContext } from './exec-context.js';
 import type { AppDeps, GlobalOptions } from './context.js';
 import { loadProject } from './project.js';
 import { each, step } from './step.js';
@@ -20,7 +21,7 @@ export async function pull(deps: AppDeps, g: GlobalOptions, services: string[], 
   const { ref, engine, plan } = await imagePlan(deps, g, services, 'PullImage', {});
   deps.sink.start(`project ${ref.name}`);
   try {
-    await executeOrThrow(plan, { engine, project: ref.loaded!.project, meta: ref.meta, env: deps.env, sink: deps.sink, clock: deps.clock });
+    await executeOrThrow(plan, execContext(deps, engine, ref));
   } catch (e) {
     if (!o.ignorePullFailures) throw e;
     deps.sink.message('warning', (e as Error).message);
@@ -38,7 +39,7 @@ export async function build(deps: AppDeps, g: GlobalOptions, services: string[],
   }
   deps.sink.start(`project ${ref.name}`);
   try {
-    await executeOrThrow(plan, { engine, project: ref.loaded!.project, meta: ref.meta, env: deps.env, sink: deps.sink, clock: deps.clock });
+    await executeOrThrow(plan, execContext(deps, engine, ref));
   } finally {
     deps.sink.done();
   }

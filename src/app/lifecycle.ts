@@ -5,6 +5,7 @@ import { buildGraph } from '../graph/index.js';
 import { executeOrThrow } from '../runtime/execute.js';
 import { LABEL } from '../runtime/labels.js';
 import { observe } from '../runtime/observe.js';
+import { execContext } from './exec-context.js';
 import type { AppDeps, GlobalOptions } from './context.js';
 import { loadProject, projectOrName } from './project.js';
 import { nameOf, projectContainers } from './ps.js';
@@ -25,7 +26,7 @@ export async function start(deps: AppDeps, g: GlobalOptions, services: string[],
   const engine = await deps.connect();
   const plan = planStart(ref.loaded!.project, buildGraph(ref.loaded!.project), await observe(engine, ref.name), services.length ? services : undefined);
   return run(deps, `project ${ref.name}`, async () => {
-    await executeOrThrow(plan, { engine, project: ref.loaded!.project, meta: ref.meta, env: deps.env, sink: deps.sink, clock: deps.clock, waitTimeoutMs: o.waitTimeout ? o.waitTimeout * 1000 : undefined });
+    await executeOrThrow(plan, execContext(deps, engine, ref, { waitTimeoutMs: o.waitTimeout ? o.waitTimeout * 1000 : undefined }));
   });
 }
 
@@ -34,7 +35,7 @@ export async function stop(deps: AppDeps, g: GlobalOptions, services: string[], 
   const engine = await deps.connect();
   const plan = planStop(ref.loaded?.project, await observe(engine, ref.name), services, o.timeout);
   return run(deps, `project ${ref.name}`, async () => {
-    await executeOrThrow(plan, { engine, project: ref.loaded?.project, meta: ref.meta, env: deps.env, sink: deps.sink, clock: deps.clock });
+    await executeOrThrow(plan, execContext(deps, engine, ref));
   });
 }
 

@@ -33,6 +33,7 @@ export function createAppDeps(o: RootOptions): AppDeps {
     version: o.version,
     color: o.color,
     lockDir: path.join(engineRoot({ env: o.env }), 'compose-locks'),
+    ...(Number(o.env.COMPOSE_PARALLEL_LIMIT) > 0 ? { parallel: Number(o.env.COMPOSE_PARALLEL_LIMIT) } : {}),
     onInterrupt(handler) {
       const h = (): void => handler();
       process.on('SIGINT', h);

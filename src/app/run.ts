@@ -10,6 +10,7 @@ import { toCreateRequest } from '../runtime/convert.js';
 import { addVolumesFrom } from '../runtime/volumes-from.js';
 import { executeOrThrow } from '../runtime/execute.js';
 import { observe } from '../runtime/observe.js';
+import { execContext } from './exec-context.js';
 import type { AppDeps, GlobalOptions } from './context.js';
 import { lockProject } from './lock.js';
 import { loadProject } from './project.js';
@@ -58,7 +59,7 @@ export async function runOneOff(deps: AppDeps, g: GlobalOptions, o: RunOptions):
   const s = project.services[o.service];
   if (!s) throw new UserError(`no such service: ${o.service}`);
   const engine = await deps.connect();
-  const exec = { engine, project, meta: ref.meta, env: deps.env, sink: deps.sink, clock: deps.clock };
+  const exec = execContext(deps, engine, ref);
 
   // Networks, volumes, images and the dependencies; not the service's own containers.
   const lock = await lockProject(deps.lockDir, ref.name, deps.clock, (t) => deps.stderr.write(t + '\n'));

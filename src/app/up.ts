@@ -9,6 +9,7 @@ import { buildGraph } from '../graph/index.js';
 import { executeOrThrow, type ExecuteContext } from '../runtime/execute.js';
 import { observe } from '../runtime/observe.js';
 import { attach } from './attach.js';
+import { execContext } from './exec-context.js';
 import type { AppDeps, GlobalOptions } from './context.js';
 import { lockProject } from './lock.js';
 import { allServices, loadProject, type ProjectRef } from './project.js';
@@ -67,7 +68,7 @@ export async function up(deps: AppDeps, g: GlobalOptions, o: UpCommandOptions): 
     }
     for (const w of plan.warnings) deps.sink.message('warning', w);
     deps.sink.start(`project ${ref.name}`);
-    const ctx: ExecuteContext = { engine, project: ref.loaded!.project, meta: ref.meta, env: deps.env, sink: deps.sink, clock: deps.clock, signal: ac.signal, waitTimeoutMs: o.waitTimeout ? o.waitTimeout * 1000 : undefined };
+    const ctx: ExecuteContext = execContext(deps, engine, ref, { signal: ac.signal, waitTimeoutMs: o.waitTimeout ? o.waitTimeout * 1000 : undefined });
     try {
       await apply(deps, ref, plan, o, ctx, () => allServices(deps, g));
     } catch (e) {
@@ -80,7 +81,7 @@ export async function up(deps: AppDeps, g: GlobalOptions, o: UpCommandOptions): 
       if (!o.detach) {
         deps.stderr.write('Gracefully stopping...\n');
         const observed = await observe(engine, ref.name);
-        await executeOrThrow(planStop(ref.loaded!.project, observed, undefined, o.timeout), { engine, project: ref.loaded!.project, meta: ref.meta, env: deps.env, sink: deps.sink, clock: deps.clock });
+        await executeOrThrow(planStop(ref.loaded!.project, observed, undefined, o.timeout), execContext(deps, engine, ref));
       }
       return 130;
     }
