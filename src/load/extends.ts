@@ -5,7 +5,7 @@
  * from another file has its relative paths resolved against that file's folder first.
  */
 import path from 'node:path';
-import { isMap, type LoadContext, type Tree } from './context.js';
+import { isMap, type LoadContext, type Loc, type Tree } from './context.js';
 import { cloneTree, mergeTrees } from './merge.js';
 import { resolveServicePaths } from './paths.js';
 
@@ -15,7 +15,7 @@ interface Ref {
 }
 
 /** Reads another Compose file through the per-file passes (file.ts's loadFile). */
-export type FileLoader = (ctx: LoadContext, file: string) => Tree | undefined;
+export type FileLoader = (ctx: LoadContext, file: string, from?: Loc) => Tree | undefined;
 
 export function applyExtends(ctx: LoadContext, tree: Tree, projectDir: string, load: FileLoader): void {
   const services = tree.services;
@@ -63,11 +63,11 @@ function resolveOne(ctx: LoadContext, ref: Ref, services: Tree, projectDir: stri
   const herePath = ['services', ref.service, 'extends'];
   let baseRef: Ref;
   let baseServices: Tree;
-  if (typeof spec.file === 'string') {
-    // Relative to the file that holds this `extends` (already absolute if paths ran).
-    const fromFile = extLoc?.file && path.isAbsolute(extLoc.file) ? extLoc.file : ref.file || path.join(projectDir, 'x');
-    const abs = path.resolve(path.dirname(fromFile), spec.file);
-    const other = ctx.io.exists(abs) ? w.load(ctx, abs) : undefined;
+  // Relative to the file that holds this `extends`.
+  const fromFile = extLoc?.file && path.isAbsolute(extLoc.file) ? extLoc.file : ref.file || path.join(projectDir, 'x');
+  const abs = typeof spec.file === 'string' ? path.resolve(path.dirname(fromFile), spec.file) : undefined;
+  if (abs !== undefined && abs !== fromFile) {
+    const other = ctx.io.exists(abs) ? w.load(ctx, abs, extLoc) : undefined;
     if (!ctx.io.exists(abs)) {
       ctx.diag.error('extends', `extends of service "${ref.service}": file ${abs} not found`, { loc: extLoc, path: [...herePath, 'file'] });
       return undefined;
@@ -76,6 +76,7 @@ function resolveOne(ctx: LoadContext, ref: Ref, services: Tree, projectDir: stri
     baseServices = isMap(other.services) ? other.services : {};
     baseRef = { file: abs, service: spec.service };
   } else {
+    // No file, or this very file named again: a service of the same file.
     baseServices = services;
     baseRef = { file: ref.file, service: spec.service };
   }

@@ -4,7 +4,7 @@
  * (after its `include`s, which pipeline.ts adds).
  */
 import path from 'node:path';
-import type { LoadContext, Tree } from './context.js';
+import type { LoadContext, Loc, Tree } from './context.js';
 import { parseYaml } from './parse.js';
 import { interpolateTree } from './interpolate.js';
 import { validateTree } from './validate.js';
@@ -13,11 +13,23 @@ import { STDIN } from './discover.js';
 import { applyExtends } from './extends.js';
 import { mergeTrees } from './merge.js';
 
+/** Marks a file in the cache while its passes run. */
+const LOADING: Tree = Object.freeze({}) as Tree;
+
 /** Label used in diagnostics for standard input. */
 export const STDIN_NAME = '<stdin>';
 
-export function loadFile(ctx: LoadContext, file: string): Tree | undefined {
-  if (ctx.cache.has(file)) return ctx.cache.get(file);
+export function loadFile(ctx: LoadContext, file: string, from?: Loc): Tree | undefined {
+  if (ctx.cache.has(file)) {
+    const t = ctx.cache.get(file);
+    // Still being read: files that extend each other in a loop (a.yaml → b.yaml → a.yaml).
+    if (t === LOADING) {
+      ctx.diag.error('extends', `extends loops back to ${file}, which is still being read`, { loc: from, hint: 'extends across files must not form a cycle' });
+      return undefined;
+    }
+    return t;
+  }
+  ctx.cache.set(file, LOADING);
   let text: string;
   let name = file;
   if (file === STDIN) {
