@@ -8,7 +8,7 @@ import { isAlias, isMap as isYamlMap, isPair, isScalar, isSeq, LineCounter, pars
 import type { Document, Node as YamlNode } from 'yaml';
 import type { LoadContext, Loc, Tree } from './context.js';
 
-const MAX_NODES = 2_000_000; // alias bombs ("billion laughs") stop here
+const MAX_NODES = 500_000; // alias bombs ("billion laughs") stop here; a 300-service file has ~20k
 
 /**
  * parseYaml returns one tree per YAML document of the file (Compose merges several
@@ -46,7 +46,13 @@ export function parseYaml(ctx: LoadContext, file: string, text: string): Tree[] 
       ok = false;
       continue;
     }
-    trees.push(convert(ctx, doc, root, at, { count: 0 }, new Set()) as Tree);
+    try {
+      trees.push(convert(ctx, doc, root, at, { count: 0 }, new Set()) as Tree);
+    } catch (e) {
+      if (!(e instanceof AliasLimit)) throw e;
+      ctx.diag.error('yaml-syntax', `aliases expand to more than ${MAX_NODES} values (an alias bomb?)`, { loc: at(root.range?.[0] ?? 0), hint: 'use fewer nested aliases' });
+      ok = false;
+    }
   }
   if (!ok) return undefined;
   return trees.length ? trees : [{}];
@@ -58,8 +64,10 @@ function firstLine(s: string): string {
 
 type At = (offset: number) => Loc;
 
+class AliasLimit extends Error {}
+
 function convert(ctx: LoadContext, doc: Document, node: unknown, at: At, state: { count: number }, resolving: Set<unknown>): unknown {
-  if (++state.count > MAX_NODES) throw new Error('alias expansion limit');
+  if (++state.count > MAX_NODES) throw new AliasLimit();
   if (isAlias(node)) {
     const target = node.resolve(doc);
     if (!target || resolving.has(target)) return null;
