@@ -99,11 +99,17 @@ export class EngineMountNs {
     if (all.some((m) => m.mountPoint === this.nsDir)) await run('umount', [this.nsDir], { allowFail: true });
     await fs.rm(this.nsDir, { recursive: true, force: true }).catch(() => {});
     all = await mounts();
-    const busy = all.some((m) => m.mountPoint.startsWith(this.root + '/'));
+    const busy = all.find((m) => m.mountPoint.startsWith(this.root + '/'));
     const ours = await fs.stat(this.marker).then(() => true, () => false);
+    if (ours && busy) this.log(`engine mount namespace: keeping the root's bind mount, ${busy.mountPoint} is still mounted`);
     if (ours && !busy && all.some((m) => m.mountPoint === this.root)) {
-      const r = await run('umount', [this.root], { allowFail: true });
+      let r = await run('umount', [this.root], { allowFail: true });
+      // Files opened through the bind (the engine's own log, its socket) keep it busy. It binds
+      // the root onto itself with nothing mounted inside any more, so detaching it lazily is
+      // safe: those files are the same inodes either way.
+      if (r.code !== 0) r = await run('umount', ['-l', this.root], { allowFail: true });
       if (r.code === 0) await fs.rm(this.marker, { force: true });
+      else this.log(`engine mount namespace: cannot unmount the root's bind: ${r.stderr.trim()}`);
     } else if (ours && !all.some((m) => m.mountPoint === this.root)) await fs.rm(this.marker, { force: true });
   }
 }

@@ -45,6 +45,8 @@ describe('containers', () => {
     const hybridCrun = mgr.runtimeInfo().runtime === 'crun' && detectCgroups().hybridWithControllers;
     const nsMounted = () => fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${rig.root}/run/ns/mnt `);
     expect(nsMounted()).toBe(hybridCrun);
+    // a file opened under the root while the root's bind exists (as the daemon's log is)
+    const held = fs.openSync(`${rig.root}/held-open`, 'w');
     const { exitCode } = await mgr.containerWait(id);
     expect(exitCode).toBe(3);
     const info = await mgr.containerInspect('first');
@@ -61,6 +63,9 @@ describe('containers', () => {
     expect(rig.events.find((e) => e.action === 'die')!.attributes).toMatchObject({ exitCode: '3', name: 'first', team: 'a' });
     await mgr.containerRemove(id);
     expect(nsMounted()).toBe(false);
+    // ...does not keep the root's bind mount alive
+    expect(fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${rig.root} `)).toBe(false);
+    fs.closeSync(held);
     await expect(mgr.containerInspect(id)).rejects.toThrow(/no such container/);
     expect(fs.existsSync(`${rig.root}/containers/${id}`)).toBe(false);
   });
