@@ -174,6 +174,21 @@ describe('toCreateRequest', () => {
   });
 });
 
+describe('links', () => {
+  it('a link alias is added to the target on the networks both join', () => {
+    const p: Project = {
+      name: 'l',
+      services: { app: { image: 'x', links: ['db:database', 'cache'], networks: { default: null } }, db: { image: 'x', networks: { default: null, back: null } }, cache: { image: 'x' } },
+      networks: { default: { name: 'l_default' }, back: { name: 'l_back' } },
+    };
+    const db = toCreateRequest(ctx(p), 'db', 1);
+    expect(db.network?.endpoints).toEqual([
+      { network: 'l_back', aliases: ['db', 'l-db-1'] },
+      { network: 'l_default', aliases: ['db', 'l-db-1', 'database'] },
+    ]);
+  });
+});
+
 describe('config hash', () => {
   const s = project.services.web!;
   it('ignores scale, replicas, depends_on, profiles, build, pull_policy, develop', () => {

@@ -171,6 +171,7 @@ function networkMode(project: Project, serviceName: string, s: Service, cname: s
     const aliases = [serviceName, ...(cfg?.aliases ?? [])];
     if (s.container_name) aliases.push(s.container_name);
     else aliases.push(cname);
+    aliases.push(...linkAliases(project, serviceName, key));
     const e: EndpointSpec = { network: project.networks?.[key]?.name ?? `${project.name}_${key}`, aliases: [...new Set(aliases)] };
     if (cfg?.ipv4_address) e.ipv4Address = cfg.ipv4_address;
     if (cfg?.ipv6_address) e.ipv6Address = cfg.ipv6_address;
@@ -178,6 +179,23 @@ function networkMode(project: Project, serviceName: string, s: Service, cname: s
     return e;
   });
   return { mode: 'bridge', endpoints };
+}
+
+/**
+ * `links: ["db:database"]` on a service: Docker resolves `database` only inside the linking
+ * container; berth's DNS has no per-container names, so the alias goes on db's endpoint in the
+ * networks the two share (reachable by the rest of that network too).
+ */
+function linkAliases(project: Project, target: string, networkKey: string): string[] {
+  const out: string[] = [];
+  for (const [name, other] of Object.entries(project.services)) {
+    if (other.network_mode || !Object.keys(other.networks ?? { default: null }).includes(networkKey)) continue;
+    for (const l of other.links ?? []) {
+      const [svc, alias] = l.split(':');
+      if (svc === target && alias && alias !== target && name !== target) out.push(alias);
+    }
+  }
+  return out.sort();
 }
 
 /** Ports, with ranges expanded: "8000-8001:80-81" gives two bindings; a host range for one port takes its first port. */
