@@ -34,7 +34,13 @@ export function readProjectEnv(
       if (explicit) diag.error('env-file', `env file ${f} is a directory`);
       continue;
     }
-    const text = io.readFile(f);
+    let text: string;
+    try {
+      text = io.readFile(f);
+    } catch (e) {
+      diag.error('env-file', `cannot read env file ${f}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      continue;
+    }
     const r = parseDotenv(text, (n) => shell[n] ?? fromFiles[n]);
     for (const e of r.errors) diag.error('env-file', e.message.replace(/^line \d+: /, ''), { loc: { file: f, line: e.line, col: 1 } });
     Object.assign(fromFiles, r.values);

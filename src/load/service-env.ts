@@ -31,7 +31,14 @@ export function resolveServiceEnvironment(ctx: LoadContext, tree: Tree, projectD
           }
           return;
         }
-        const r = parseDotenv(ctx.io.readFile(file), (n) => ctx.vars[n], e.format === 'raw');
+        let text: string;
+        try {
+          text = ctx.io.readFile(file);
+        } catch (err) {
+          ctx.diag.error('env-file', `cannot read env file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { loc, path: ['services', name, 'env_file', i] });
+          return;
+        }
+        const r = parseDotenv(text, (n) => ctx.vars[n], e.format === 'raw');
         for (const err of r.errors) ctx.diag.error('env-file', err.message.replace(/^line \d+: /, ''), { loc: { file, line: err.line, col: 1 } });
         Object.assign(fromFiles, r.values);
       });
