@@ -1,5 +1,6 @@
 /** start, stop, restart, pause, unpause, kill, rm: on the project's existing containers. */
 import type { ContainerSummary } from '../../engine/api/types.js';
+import type { Project } from '../model/types.js';
 import { planStart, planStop } from '../plan/index.js';
 import { buildGraph } from '../graph/index.js';
 import { executeOrThrow } from '../runtime/execute.js';
@@ -42,7 +43,9 @@ export async function stop(deps: AppDeps, g: GlobalOptions, services: string[], 
 /** Restarts in dependency order (dependencies first), one service at a time, its replicas together. */
 export async function restart(deps: AppDeps, g: GlobalOptions, services: string[], o: { timeout?: number } = {}): Promise<number> {
   const ref = await projectOrName(deps, g);
-  const { containers } = await projectContainers(deps, g, false, services);
+  // depends_on `restart: true`: restarting a service restarts the services that say so.
+  const targets = services.length && ref.loaded ? withRestartDependants(ref.loaded.project, services) : services;
+  const { containers } = await projectContainers(deps, g, false, targets);
   const engine = await deps.connect();
   const order = ref.loaded ? buildGraph(ref.loaded.project).serviceOrder() : [];
   const rank = (c: ContainerSummary): number => {
@@ -56,6 +59,22 @@ export async function restart(deps: AppDeps, g: GlobalOptions, services: string[
       await each(groups.get(k)!, (c) => step(deps, 'container', nameOf(c), 'Restarting', 'Started', () => engine.containerRestart(c.id, o.timeout !== undefined ? { timeout: o.timeout } : undefined)));
     }
   });
+}
+
+function withRestartDependants(project: Project, services: string[]): string[] {
+  const out = new Set(services);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [name, s] of Object.entries(project.services)) {
+      if (out.has(name)) continue;
+      if (Object.entries(s.depends_on ?? {}).some(([d, c]) => c.restart && out.has(d))) {
+        out.add(name);
+        grew = true;
+      }
+    }
+  }
+  return [...out];
 }
 
 type Simple = 'pause' | 'unpause' | 'kill';
