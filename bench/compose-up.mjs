@@ -5,7 +5,9 @@
  * shared and noisy; the order of the two tools alternates every round).
  *
  *   npm run build && sudo node bench/compose-up.mjs [--rounds 3] [--stacks demo,flat10,flat30,chain30]
- *        [--no-docker] [--docker-iptables] [--bin dist/src/cli/bin.js] [--json FILE]
+ *        [--no-docker] [--docker-iptables] [--berth-parallel N] [--bin dist/src/cli/bin.js] [--json FILE]
+ *
+ * --berth-parallel N adds a column: berth with COMPOSE_PARALLEL_LIMIT=N (default 8).
  *
  * --json FILE (or $BENCH_RESULTS_DIR/compose-up.json) keeps every sample, and FILE minus
  * .json plus .commands.log keeps what each command printed (which containers it recreated).
@@ -43,6 +45,7 @@ const BIN = path.resolve(opt('--bin', path.join(ROOT, 'dist/src/cli/bin.js')));
 const WITH_DOCKER = !flag('--no-docker');
 // run-all.sh sets BENCH_RESULTS_DIR: the raw numbers and every command's output go there
 const RESULTS_DIR = process.env.BENCH_RESULTS_DIR;
+const BERTH_PARALLEL = opt('--berth-parallel', undefined); // also time berth with COMPOSE_PARALLEL_LIMIT=N
 const JSON_OUT = opt('--json', RESULTS_DIR ? path.join(RESULTS_DIR, 'compose-up.json') : undefined);
 const IMAGE = 'berth-demo/busybox:latest';
 const CHANGES = ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["sh"]'];
@@ -88,11 +91,14 @@ function writeStack(name) {
 
 function tools(dockerEnv) {
   const berthEnv = { ...process.env, BERTH_ROOT };
-  const list = [{
-    name: 'berth',
-    run: (st, a, change) => timed(process.execPath, [BIN, '-p', st.project, '-f', st.file, ...a], { cwd: st.dir, env: { ...berthEnv, BENCH_CHANGE: String(change) } }),
+  const berth = (name, extra) => ({
+    name,
+    run: (st, a, change) => timed(process.execPath, [BIN, '-p', st.project, '-f', st.file, ...a], { cwd: st.dir, env: { ...berthEnv, ...extra, BENCH_CHANGE: String(change) } }),
     count: (st) => execFileSync(process.execPath, [BIN, '-p', st.project, '-f', st.file, 'ps', '-a', '-q'], { cwd: st.dir, env: berthEnv }).toString().split('\n').filter(Boolean).length,
-  }];
+  });
+  const list = [berth('berth', {})];
+  // berth's executor runs 8 engine steps at once; docker-compose 1.29 runs up to 64
+  if (BERTH_PARALLEL) list.push(berth(`berth -j${BERTH_PARALLEL}`, { COMPOSE_PARALLEL_LIMIT: String(BERTH_PARALLEL) }));
   if (dockerEnv) {
     const env = { ...process.env, ...dockerEnv.env };
     list.push({
@@ -192,24 +198,25 @@ async function main() {
   if (meta.peer) console.log(`peer: ${meta.peer.docker}, docker-compose ${meta.peer.compose}${meta.dockerIptables ? '' : ' (dockerd --iptables=false)'}; Compose v2 package candidate: ${meta.composeV2Candidate ?? 'none'}`);
   if (meta.dockerError) console.log(`Docker Engine failed: ${meta.dockerError.split('\n')[0]}`);
   console.log('\nms per command (whole process): median (min–max)\n');
-  console.log(`| stack | step | berth |${dockerEnv ? ' docker-compose | berth / docker-compose |' : ''}`);
-  console.log(`|---|---|---|${dockerEnv ? '---|---|' : ''}`);
+  const berths = ts.filter((t) => t.name !== 'docker-compose').map((t) => t.name);
+  const cols = [...berths, ...(dockerEnv ? ['docker-compose', ...berths.map((b) => `${b} / docker-compose`)] : [])];
+  console.log(`| stack | step | ${cols.join(' | ')} |`);
+  console.log(`|---|---|${cols.map(() => '---|').join('')}`);
   const json = { meta, stacks: {} };
   for (const st of stacks) {
     const res = results[st.project];
     json.stacks[st.project] = { services: st.services, load: res.load, steps: {} };
     STEPS.forEach((name, i) => {
-      const b = summary(res.berth[i]);
-      const row = [`${st.project.slice(3)} (${st.services})`, name, f(b)];
-      json.stacks[st.project].steps[name] = { berth: res.berth[i] };
+      const row = [`${st.project.slice(3)} (${st.services})`, name];
+      json.stacks[st.project].steps[name] = Object.fromEntries(ts.map((t) => [t.name, res[t.name][i]]));
+      for (const b of berths) row.push(f(summary(res[b][i])));
       if (dockerEnv) {
         const d = summary(res['docker-compose'][i]);
-        row.push(f(d), (b.median / d.median).toFixed(2));
-        json.stacks[st.project].steps[name]['docker-compose'] = res['docker-compose'][i];
+        row.push(f(d), ...berths.map((b) => (summary(res[b][i]).median / d.median).toFixed(2)));
       }
       console.log(`| ${row.join(' | ')} |`);
     });
-    console.log(`|  | load during the rounds | ${res.load.join(', ')} |${dockerEnv ? '  |  |' : ''}`);
+    console.log(`|  | load during the rounds | ${res.load.join(', ')} |${cols.slice(1).map(() => '  |').join('')}`);
   }
   if (JSON_OUT) fs.writeFileSync(JSON_OUT, `${JSON.stringify(json, null, 2)}\n`);
   if (JSON_OUT) fs.copyFileSync(out, JSON_OUT.replace(/\.json$/, '') + '.commands.log');
