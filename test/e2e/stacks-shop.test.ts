@@ -181,7 +181,7 @@ describe('the shop stack', () => {
     expect(top).toContain('sleep 2147483647');
 
     const images = s.ok(['images']).stdout;
-    expect(images.split('\n')[0]).toMatch(/^CONTAINER\s+REPOSITORY\s+TAG\s+IMAGE ID\s+SIZE/);
+    expect(images.split('\n')[0]).toMatch(/^CONTAINER\s+REPOSITORY\s+TAG\s+(PLATFORM\s+)?IMAGE ID\s+SIZE/);
     expect(images).toMatch(/shop-web-1\s+berth-demo\/busybox\s+latest\s+[0-9a-f]{12}/);
 
     const ls = parseJsonRows(s.ok(['ls', '--format', 'json']).stdout);
