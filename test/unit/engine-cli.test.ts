@@ -190,3 +190,35 @@ describe('berth system', () => {
     expect((await berth(e, 'container', 'ps', '-q', '-f', 'name=two')).out.trim()).toHaveLength(12);
   });
 });
+
+describe('berth image build and pulls', () => {
+  it('container run pulls a missing image first (and --pull never refuses)', async () => {
+    const e = new FakeEngine();
+    const never = await berth(e, 'container', 'run', '--pull', 'never', 'alpine:3', 'true');
+    expect(never.code).toBe(1);
+    expect(e.calls).not.toContain('imagePull alpine:3');
+    const r = await berth(e, 'container', 'run', '--rm', 'alpine:3', 'echo', 'ok');
+    expect(r.err).toContain("Unable to find image 'alpine:3' locally");
+    expect(r.out).toBe('ok\n');
+    expect(e.calls).toContain('imagePull alpine:3');
+  });
+
+  it('image build passes tags, file, args, target and labels', async () => {
+    class Recording extends FakeEngine {
+      last: unknown;
+      override async imageBuild(opts: Parameters<FakeEngine['imageBuild']>[0], onProgress?: Parameters<FakeEngine['imageBuild']>[1]) {
+        this.last = opts;
+        return super.imageBuild(opts, onProgress);
+      }
+    }
+    const e = new Recording();
+    const r = await berth(e, 'image', 'build', '-t', 'app:1', '-t', 'app:latest', '-f', 'docker/Dockerfile.dev', '--build-arg', 'V=2', '--target', 'dev', '--no-cache', '--label', 'l=x', '--network', 'host', 'ctx');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Successfully built [0-9a-f]{12}\nSuccessfully tagged app:1\nSuccessfully tagged app:latest\n$/);
+    expect(e.last).toEqual({
+      context: '/work/ctx', dockerfile: '/work/docker/Dockerfile.dev', tags: ['app:1', 'app:latest'], buildArgs: { V: '2' },
+      target: 'dev', noCache: true, pull: false, network: 'host', labels: { l: 'x' },
+    });
+  });
+});
+
