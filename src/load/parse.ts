@@ -31,6 +31,7 @@ export function parseYaml(ctx: LoadContext, file: string, text: string): Tree[] 
       const key = dup ? /^\s*(["']?)([^"':\n]+)\1\s*:/.exec(text.slice(e.pos[0]))?.[2] : undefined;
       ctx.diag.error(dup ? 'duplicate-key' : 'yaml-syntax', dup ? `duplicate key${key ? ` "${key.trim()}"` : ''} in one mapping` : `YAML syntax error: ${firstLine(e.message)}`, {
         loc: at(e.pos[0]),
+        path: dup ? pathAt(doc.contents, e.pos[0], []) : undefined,
         hint: dup ? 'a mapping may name each key once; remove or merge the repeated one' : undefined,
       });
     }
@@ -56,6 +57,25 @@ export function parseYaml(ctx: LoadContext, file: string, text: string): Tree[] 
   }
   if (!ok) return undefined;
   return trees.length ? trees : [{}];
+}
+
+/** The key path of the key written at `offset` (for a duplicate key), searched through the node tree. */
+function pathAt(node: unknown, offset: number, path: (string | number)[]): (string | number)[] | undefined {
+  if (isYamlMap(node)) {
+    for (const pair of node.items) {
+      const k = pair.key as YamlNode | null;
+      const name = isScalar(k) ? String(k.value) : String(k);
+      if (k?.range && k.range[0] === offset) return [...path, name];
+      const v = pair.value as YamlNode | null;
+      if (v?.range && offset >= v.range[0] && offset <= v.range[2]) return pathAt(v, offset, [...path, name]);
+    }
+  } else if (isSeq(node)) {
+    for (let i = 0; i < node.items.length; i++) {
+      const v = node.items[i] as YamlNode | null;
+      if (v?.range && offset >= v.range[0] && offset <= v.range[2]) return pathAt(v, offset, [...path, i]);
+    }
+  }
+  return undefined;
 }
 
 function firstLine(s: string): string {
