@@ -133,7 +133,8 @@ function cycle(tool, st, round, out) {
 function berthLeftovers() {
   const id = execFileSync(process.execPath, ['-e', `process.stdout.write(require('crypto').createHash('sha256').update(${JSON.stringify(BERTH_ROOT)}).digest('hex').slice(0,6))`]).toString();
   const grep = (cmd) => (spawnSync('sh', ['-c', cmd], { encoding: 'utf8' }).stdout ?? '').split('\n').filter((l) => l.includes(id));
-  return [...grep('ip -o link'), ...grep('ip netns list'), ...grep('iptables-save'), ...grep('cat /proc/self/mountinfo')];
+  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(` ${BERTH_ROOT} `) || l.includes(`${BERTH_ROOT}/`));
+  return [...grep('ip -o link'), ...grep('ip netns list'), ...grep('iptables-save'), ...mounts.map((l) => `mount: ${l.split(' ')[4]}`)];
 }
 
 async function main() {
@@ -144,7 +145,8 @@ async function main() {
   cleanups.push(() => {
     spawnSync(process.execPath, [BIN, 'engine', 'stop'], { env: berthEnv, stdio: 'ignore' });
     const left = berthLeftovers();
-    if (left.length) log(`berth left these behind:\n${left.join('\n')}`);
+    // reported, then swept with the rest of WORK below
+    if (left.length) log(`after \`berth engine stop\` these are left (the bench removes them):\n${left.join('\n')}`);
   });
   execFileSync(process.execPath, [BIN, 'image', 'import', ...CHANGES.flatMap((c) => ['--change', c]), tarball, IMAGE], { env: berthEnv });
 
