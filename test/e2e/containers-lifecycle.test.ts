@@ -122,6 +122,37 @@ describe('containers', () => {
     }
   });
 
+  it('stop waits out the grace period then kills; kill sends a signal and no restart follows; wait conditions', async () => {
+    const { mgr } = rig;
+    // sleep as PID 1 ignores TERM
+    const { id } = await mgr.containerCreate({ image: 'busybox:test', cmd: ['sleep', '1000'], restartPolicy: { name: 'always' } });
+    await mgr.containerStart(id);
+    const t0 = Date.now();
+    await mgr.containerStop(id, { timeout: 1 });
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(950);
+    expect(took).toBeLessThan(6000);
+    let info = await mgr.containerInspect(id);
+    expect(info.state.exitCode).toBe(137);
+    expect(info.state.status).toBe('exited'); // a stop is the user's: "always" does not bring it back
+    await mgr.containerRemove(id);
+    // with --init, tini passes the signal on to sleep, which dies of it: 128 + 10
+    const { id: k } = await mgr.containerCreate({ image: 'busybox:test', cmd: ['sleep', '1000'], init: true, restartPolicy: { name: 'always' } });
+    const nextExit = mgr.containerWait(k, { condition: 'next-exit' });
+    await mgr.containerStart(k);
+    await mgr.containerKill(k, 'SIGUSR1');
+    expect((await nextExit).exitCode).toBe(138);
+    await new Promise((r) => setTimeout(r, 500));
+    info = await mgr.containerInspect(k);
+    expect(info.state.status).toBe('exited');
+    expect(info.restartCount).toBe(0);
+    expect(rig.events.filter((e) => e.id === k && e.action === 'kill').map((e) => e.attributes.signal)).toEqual(['10']);
+    await expect(mgr.containerKill(k, 'TERM')).rejects.toThrow(/not running/);
+    const removed = mgr.containerWait(k, { condition: 'removed' });
+    await mgr.containerRemove(k);
+    expect((await removed).exitCode).toBe(138);
+  });
+
   it('rm -f removes a running container', async () => {
     const { mgr } = rig;
     const { id } = await mgr.containerCreate({ image: 'busybox:test', cmd: ['sleep', '1000'] });
