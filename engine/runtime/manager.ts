@@ -485,8 +485,8 @@ export class Manager implements ContainerManager {
     l.health?.stop();
     l.health = undefined;
     let code = forcedCode ?? 0;
-    const text = await fsp.readFile(this.p.exitFile(id), 'utf8').catch(() => fsp.readFile(path.join(this.p.persist(id), 'exit'), 'utf8').catch(() => undefined));
-    if (text !== undefined && text.trim() !== '') code = Number(text.trim());
+    const text = await this.readExitCode(id);
+    if (text !== undefined) code = Number(text);
     // OOM: conmon's marker, or the kernel's counter (read before the runtime deletes the cgroup)
     const oom = fs.existsSync(path.join(this.p.persist(id), 'oom')) || oomKillCount(this.d.cgroups, rec.cgroupsPath) > 0;
     const ranFor = Date.now() - Date.parse(rec.state.startedAt);
@@ -508,6 +508,22 @@ export class Manager implements ContainerManager {
     else if (rec.config.autoRemove && !this.closed) {
       void this.serial(id, () => this.removeNow(rec, true)).catch((e) => this.ctx.log(`auto-remove ${id.slice(0, 12)}: ${(e as Error).message}`));
     }
+  }
+
+  /**
+   * conmon creates the exit file and then writes it (not atomically): an inotify event can
+   * come in between, so an empty file is read again for a moment before giving up.
+   */
+  private async readExitCode(id: string): Promise<string | undefined> {
+    for (let i = 0; i < 40; i++) {
+      for (const f of [this.p.exitFile(id), path.join(this.p.persist(id), 'exit')]) {
+        const t = (await fsp.readFile(f, 'utf8').catch(() => '')).trim();
+        if (/^-?\d+$/.test(t)) return t;
+      }
+      if (!fs.existsSync(this.p.exitFile(id)) && !fs.existsSync(path.join(this.p.persist(id), 'exit'))) return undefined;
+      await sleep(25);
+    }
+    return undefined;
   }
 
   /** Everything a stopped container no longer needs: runtime state and cgroups ('runtime'), netns and rootfs mount ('host'). */
