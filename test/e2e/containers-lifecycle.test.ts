@@ -77,6 +77,14 @@ describe('containers', () => {
     const r = await mgr.containerExec(id, { cmd: ['sh', '-c', 'echo $A $B $(id -u) $(pwd); exit 7'], env: ['B=2'], user: 'nobody', workingDir: '/tmp' });
     expect(r.exitCode).toBe(7);
     expect(r.stdout.trim()).toBe('1 2 65534 /tmp');
+    const piped = await mgr.containerExec(id, { cmd: ['sh', '-c', 'tr a-z A-Z; echo err >&2'], stdin: 'hello stdin' });
+    expect(piped).toEqual({ exitCode: 0, stdout: 'HELLO STDIN', stderr: 'err\n' });
+    const chunks: string[] = [];
+    const streamed = await mgr.containerExec(id, { cmd: ['sh', '-c', 'echo one; sleep 0.2; echo two >&2'] }, (stream, b) => chunks.push(`${stream}:${b.toString().trim()}`));
+    expect(streamed.exitCode).toBe(0);
+    expect(streamed.stdout).toBe('');
+    expect(chunks).toEqual(['stdout:one', 'stderr:two']);
+    expect(rig.events.filter((e) => e.id === id && e.action === 'exec_die').map((e) => e.attributes.exitCode)).toEqual(['7', '0', '0']);
     const t0 = Date.now();
     await mgr.containerStop(id, { timeout: 10 });
     expect(Date.now() - t0).toBeLessThan(5000);
