@@ -8,7 +8,7 @@ import { lockProject } from './lock.js';
 import { allServices, projectOrName } from './project.js';
 
 export async function down(deps: AppDeps, g: GlobalOptions, o: DownOptions & { dryRun?: boolean }): Promise<number> {
-  const ref = await projectOrName(deps, g);
+  const ref = await projectOrName(deps, g, o.services);
   const engine = await deps.connect();
   const lock = await lockProject(deps.lockDir, ref.name, deps.clock, (t) => deps.stderr.write(t + '\n'));
   try {

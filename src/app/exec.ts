@@ -18,9 +18,9 @@ export interface ExecCommandOptions {
 }
 
 export async function exec(deps: AppDeps, g: GlobalOptions, o: ExecCommandOptions): Promise<number> {
-  const ref = await projectOrName(deps, g);
+  const ref = await projectOrName(deps, g, [o.service]);
   const engine = await deps.connect();
-  const c = await serviceContainer(engine, ref.name, o.service, o.index ?? 1, { running: true });
+  const c = await serviceContainer(engine, ref.name, o.service, o.index ?? 1, { running: true, known: ref.loaded ? Object.keys(ref.loaded.project.services) : undefined });
   const r = await engine.containerExec(
     c.id,
     {

@@ -1,4 +1,6 @@
 /** top, port, images, events, stats, cp, wait: reading the project's containers. */
+import fs from 'node:fs';
+import path from 'node:path';
 import { UserError } from '../diag/diagnostic.js';
 import { LABEL, projectFilter } from '../runtime/labels.js';
 import type { AppDeps, GlobalOptions } from './context.js';
@@ -18,7 +20,7 @@ export async function top(deps: AppDeps, g: GlobalOptions, services: string[]): 
 }
 
 export async function port(deps: AppDeps, g: GlobalOptions, o: { service: string; port: number; protocol?: 'tcp' | 'udp'; index?: number }): Promise<number> {
-  const ref = await projectOrName(deps, g);
+  const ref = await projectOrName(deps, g, [o.service]);
   const engine = await deps.connect();
   const c = await serviceContainer(engine, ref.name, o.service, o.index ?? 1);
   const p = c.ports.find((x) => x.containerPort === o.port && x.protocol === (o.protocol ?? 'tcp') && x.hostPort);
@@ -43,7 +45,7 @@ export async function images(deps: AppDeps, g: GlobalOptions, services: string[]
 }
 
 export async function events(deps: AppDeps, g: GlobalOptions, services: string[], o: { json?: boolean }): Promise<number> {
-  const ref = await projectOrName(deps, g);
+  const ref = await projectOrName(deps, g, services);
   const engine = await deps.connect();
   const ac = new AbortController();
   const off = deps.onInterrupt(() => ac.abort());
@@ -100,10 +102,12 @@ export async function stats(deps: AppDeps, g: GlobalOptions, services: string[],
   return 0;
 }
 
-/** `cp SERVICE:SRC DEST` or `cp SRC SERVICE:DEST`. */
-export async function cp(deps: AppDeps, g: GlobalOptions, o: { src: string; dest: string; index?: number }): Promise<number> {
-  const ref = await projectOrName(deps, g);
-  const engine = await deps.connect();
+/**
+ * `cp SERVICE:SRC DEST` or `cp SRC SERVICE:DEST`, with docker cp's rules: relative host paths
+ * are the user's (`cwd`), and a destination that is an existing directory (or ends in "/")
+ * receives the source under its own name.
+ */
+export async function cp(deps: AppDeps, g: GlobalOptions, o: { src: string; dest: string; index?: number; cwd: string }): Promise<number> {
   const split = (s: string): [string, string] | undefined => {
     const i = s.indexOf(':');
     return i > 0 && !s.startsWith('/') && !s.startsWith('.') ? [s.slice(0, i), s.slice(i + 1)] : undefined;
@@ -111,15 +115,31 @@ export async function cp(deps: AppDeps, g: GlobalOptions, o: { src: string; dest
   const from = split(o.src);
   const to = split(o.dest);
   if (!!from === !!to) throw new UserError('cp copies between a service container and the host: one of SRC and DEST must be SERVICE:PATH');
+  const ref = await projectOrName(deps, g, [(from ?? to)![0]]);
+  const engine = await deps.connect();
   if (from) {
     const c = await serviceContainer(engine, ref.name, from[0], o.index ?? 1);
-    await engine.containerCopyOut(c.id, from[1], o.dest);
+    let dest = path.resolve(o.cwd, o.dest);
+    if (o.dest.endsWith('/') || isDir(dest)) dest = path.join(dest, path.posix.basename(from[1].replace(/\/+$/, '')));
+    await engine.containerCopyOut(c.id, from[1], dest);
   } else {
     const c = await serviceContainer(engine, ref.name, to![0], o.index ?? 1);
-    const r = await engine.containerSync(c.id, [{ op: 'copy', hostPath: o.src, containerPath: to![1] }]);
+    const src = path.resolve(o.cwd, o.src);
+    let target = to![1];
+    const intoDir = target.endsWith('/') || (c.state === 'running' && (await engine.containerExec(c.id, { cmd: ['test', '-d', target] }).then((r) => r.exitCode === 0, () => false)));
+    if (intoDir) target = path.posix.join(target, path.basename(src));
+    const r = await engine.containerSync(c.id, [{ op: 'copy', hostPath: src, containerPath: target }]);
     if (r.failed.length) throw new UserError(`cp: ${r.failed.map((f) => `${f.containerPath}: ${f.error}`).join('; ')}`);
   }
   return 0;
+}
+
+function isDir(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** `wait`: blocks until the services' containers stop; returns the first exit code. */

@@ -32,7 +32,7 @@ export async function start(deps: AppDeps, g: GlobalOptions, services: string[],
 }
 
 export async function stop(deps: AppDeps, g: GlobalOptions, services: string[], o: { timeout?: number } = {}): Promise<number> {
-  const ref = await projectOrName(deps, g);
+  const ref = await projectOrName(deps, g, services);
   const engine = await deps.connect();
   const plan = planStop(ref.loaded?.project, await observe(engine, ref.name), services, o.timeout);
   return run(deps, `project ${ref.name}`, async () => {
@@ -42,7 +42,7 @@ export async function stop(deps: AppDeps, g: GlobalOptions, services: string[], 
 
 /** Restarts in dependency order (dependencies first), one service at a time, its replicas together. */
 export async function restart(deps: AppDeps, g: GlobalOptions, services: string[], o: { timeout?: number } = {}): Promise<number> {
-  const ref = await projectOrName(deps, g);
+  const ref = await projectOrName(deps, g, services);
   // depends_on `restart: true`: restarting a service restarts the services that say so.
   const targets = services.length && ref.loaded ? withRestartDependants(ref.loaded.project, services) : services;
   const { containers } = await projectContainers(deps, g, false, targets);

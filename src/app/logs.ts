@@ -19,7 +19,7 @@ export interface LogsOptions {
 }
 
 export async function logs(deps: AppDeps, g: GlobalOptions, o: LogsOptions): Promise<number> {
-  const ref = await projectOrName(deps, g);
+  const ref = await projectOrName(deps, g, o.services);
   for (const s of o.services ?? []) if (ref.loaded && !ref.loaded.project.services[s]) throw new UserError(`no such service: ${s}`);
   const engine = await deps.connect();
   const ac = new AbortController();

@@ -4,6 +4,7 @@
  * engine object carries the project label.
  */
 import { DiagnosticError, formatDiagnostic } from '../diag/diagnostic.js';
+import type { Project } from '../model/types.js';
 import type { ProjectMeta } from '../runtime/labels.js';
 import type { AppDeps, GlobalOptions, Loaded } from './context.js';
 
@@ -24,9 +25,10 @@ export async function loadProject(deps: AppDeps, g: GlobalOptions, services?: st
 }
 
 /** Loads the project, or with -p and no file found, goes by name alone. */
-export async function projectOrName(deps: AppDeps, g: GlobalOptions): Promise<ProjectRef> {
+export async function projectOrName(deps: AppDeps, g: GlobalOptions, services?: string[]): Promise<ProjectRef> {
   try {
-    return await loadProject(deps, g);
+    // Services named on the command line are enabled whatever their profiles (as Compose).
+    return await loadProject(deps, g, services?.length ? services : undefined);
   } catch (e) {
     const noFile = e instanceof DiagnosticError && e.diagnostics.every((d) => d.code === 'no-compose-file' || d.code === 'file-not-found');
     if (noFile && g.projectName && !g.file?.length) {
@@ -47,4 +49,12 @@ export async function allServices(deps: AppDeps, g: GlobalOptions): Promise<stri
   } catch {
     return [];
   }
+}
+
+/** The network and volume names a project refers to (so observe can find external ones). */
+export function objectRefs(project: Project): { networks: string[]; volumes: string[] } {
+  return {
+    networks: Object.entries(project.networks ?? {}).map(([k, n]) => n.name ?? `${project.name}_${k}`),
+    volumes: Object.entries(project.volumes ?? {}).map(([k, v]) => v.name ?? `${project.name}_${k}`),
+  };
 }

@@ -33,12 +33,22 @@ export function ago(iso: string, now: number): string {
   return unit(Math.round(s / 86400), 'day');
 }
 
+/** The command as the service gave it: an init the engine runs in front is a detail. */
+export function commandOf(c: ContainerSummary): string {
+  return c.command.replace(/^\/sbin\/docker-init -- /, '');
+}
+
+/** Docker shows the ports of running containers only. */
+function shownPorts(c: ContainerSummary): PublishedPort[] {
+  return c.state === 'running' || c.state === 'paused' || c.state === 'restarting' ? c.ports : [];
+}
+
 export function nameOf(c: ContainerSummary): string {
   return (c.names[0] ?? c.id).replace(/^\//, '');
 }
 
 export async function projectContainers(deps: AppDeps, g: GlobalOptions, all: boolean, services?: string[]): Promise<{ name: string; containers: ContainerSummary[] }> {
-  const ref = await projectOrName(deps, g);
+  const ref = await projectOrName(deps, g, services);
   for (const s of services ?? []) if (ref.loaded && !ref.loaded.project.services[s]) throw new UserError(`no such service: ${s}`);
   const engine = await deps.connect();
   const list = await engine.containerList({ all, filters: projectFilter(ref.name) });
@@ -64,7 +74,7 @@ export async function ps(deps: AppDeps, g: GlobalOptions, o: PsOptions): Promise
       ID: c.id,
       Name: nameOf(c),
       Image: c.image,
-      Command: c.command,
+      Command: commandOf(c),
       Project: c.labels[LABEL.project],
       Service: c.labels[LABEL.service],
       Created: c.created,
@@ -72,7 +82,7 @@ export async function ps(deps: AppDeps, g: GlobalOptions, o: PsOptions): Promise
       Status: c.status,
       Health: c.health ?? '',
       ExitCode: c.exitCode,
-      Publishers: c.ports.map((p) => ({ URL: p.hostIp, TargetPort: p.containerPort, PublishedPort: p.hostPort, Protocol: p.protocol })),
+      Publishers: shownPorts(c).map((p) => ({ URL: p.hostIp, TargetPort: p.containerPort, PublishedPort: p.hostPort, Protocol: p.protocol })),
       Labels: c.labels,
     }));
     // As Compose v2.21+: one JSON object per line.
@@ -82,7 +92,10 @@ export async function ps(deps: AppDeps, g: GlobalOptions, o: PsOptions): Promise
   deps.stdout.write(
     table(
       ['NAME', 'IMAGE', 'COMMAND', 'SERVICE', 'CREATED', 'STATUS', 'PORTS'],
-      shown.map((c) => [nameOf(c), c.image, JSON.stringify(c.command.length > 30 ? c.command.slice(0, 29) + '…' : c.command), c.labels[LABEL.service] ?? '', ago(c.created, deps.clock.now()), c.status, portsText(c.ports)]),
+      shown.map((c) => {
+        const cmd = commandOf(c);
+        return [nameOf(c), c.image, JSON.stringify(cmd.length > 30 ? cmd.slice(0, 29) + '…' : cmd), c.labels[LABEL.service] ?? '', ago(c.created, deps.clock.now()), c.status, portsText(shownPorts(c))];
+      }),
     ),
   );
   return 0;

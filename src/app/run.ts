@@ -13,7 +13,7 @@ import { observe } from '../runtime/observe.js';
 import { execContext } from './exec-context.js';
 import type { AppDeps, GlobalOptions } from './context.js';
 import { lockProject } from './lock.js';
-import { loadProject } from './project.js';
+import { loadProject, objectRefs } from './project.js';
 
 export interface RunOptions {
   service: string;
@@ -64,7 +64,7 @@ export async function runOneOff(deps: AppDeps, g: GlobalOptions, o: RunOptions):
   // Networks, volumes, images and the dependencies; not the service's own containers.
   const lock = await lockProject(deps.lockDir, ref.name, deps.clock, (t) => deps.stderr.write(t + '\n'));
   try {
-    const observed = await observe(engine, ref.name, Object.keys(project.services).map((n) => imageRef(project, n)));
+    const observed = await observe(engine, ref.name, Object.keys(project.services).map((n) => imageRef(project, n)), objectRefs(project));
     const plan = prune(reconcile(project, undefined, observed, { services: [o.service], noDeps: o.noDeps }), (op) => !('service' in op) || op.service !== o.service || op.kind === 'BuildImage');
     if (plan.operations.length) {
       deps.sink.start(`project ${ref.name}`);

@@ -12,7 +12,7 @@ import { attach } from './attach.js';
 import { execContext } from './exec-context.js';
 import type { AppDeps, GlobalOptions } from './context.js';
 import { lockProject } from './lock.js';
-import { allServices, loadProject, type ProjectRef } from './project.js';
+import { allServices, loadProject, objectRefs, type ProjectRef } from './project.js';
 
 export interface UpCommandOptions extends UpOptions {
   detach?: boolean;
@@ -40,8 +40,8 @@ function imageRefs(ref: ProjectRef): string[] {
 
 /** Observes and reconciles: the plan `up` would carry out. */
 export async function computePlan(engine: Engine, ref: ProjectRef, o: UpOptions, known?: () => Promise<string[]>): Promise<Plan> {
-  const observed = await observe(engine, ref.name, imageRefs(ref));
   const project = ref.loaded!.project;
+  const observed = await observe(engine, ref.name, imageRefs(ref), objectRefs(project));
   let knownServices = o.knownServices;
   if (!knownServices && known && observed.containers.some((c) => !c.oneoff && !project.services[c.service])) knownServices = await known();
   return reconcile(project, buildGraph(project), observed, { ...o, knownServices });

@@ -20,7 +20,7 @@ export function planDown(project: Project | undefined, observed: ObservedState, 
   if (options.profileScoped && project) containers = containers.filter((c) => !!project.services[c.service] || !known.has(c.service));
   if (!scoped && project && !options.removeOrphans) {
     const orphans = containers.filter((c) => !inProject(c) && !c.oneoff);
-    if (orphans.length) b.warnings.push(`found orphan containers (${orphans.map((c) => c.name).sort().join(', ')}) for this project; run with --remove-orphans to remove them`);
+    if (orphans.length) b.warnings.push(`Found orphan containers ([${orphans.map((c) => c.name).sort().join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`);
     containers = containers.filter((c) => inProject(c) || c.oneoff);
   }
   containers.sort((a, c) => a.name.localeCompare(c.name));

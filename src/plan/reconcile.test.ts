@@ -157,7 +157,7 @@ describe('reconcile: up', () => {
     const obs = upState(p);
     obs.containers.push({ ...obs.containers[0]!, id: 'old', name: 'demo-cache-1', service: 'cache' });
     const kept = reconcile(p, undefined, obs);
-    expect(planToText(kept)).toBe('project demo: nothing to do, everything is up to date\nwarning: found orphan containers (demo-cache-1) for this project; run with --remove-orphans to remove them\n');
+    expect(planToText(kept)).toBe('project demo: nothing to do, everything is up to date\nwarning: Found orphan containers ([demo-cache-1]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.\n');
     expect(planToText(reconcile(p, undefined, obs, { removeOrphans: true }))).toBe('#1 StopContainer demo-cache-1: orphan\n#2 RemoveContainer demo-cache-1 (after #1): orphan\n');
   });
 
@@ -258,7 +258,7 @@ describe('planDown', () => {
     expect(planToText(scoped)).toBe('#1 StopContainer demo-web-1: service removed\n#2 RemoveContainer demo-web-1 (after #1): service removed\n');
     const obs = upState(p);
     obs.containers.push({ ...obs.containers[0]!, id: 'o', name: 'demo-old-1', service: 'old', dependsOn: [] });
-    expect(planDown(p, obs).warnings[0]).toMatch(/orphan containers \(demo-old-1\)/);
+    expect(planDown(p, obs).warnings[0]).toMatch(/orphan containers \(\[demo-old-1\]\)/);
     expect(planDown(p, obs, { removeOrphans: true }).operations.map((o) => o.id)).toContain('remove:demo-old-1');
   });
 
@@ -350,5 +350,17 @@ describe('volume config drift', () => {
     const plan = reconcile(changed, undefined, obs);
     expect(plan.operations).toEqual([]);
     expect(plan.warnings).toEqual(['volume demo_data config changed; berth keeps the existing volume and its data (remove it with down -v to apply the new config)']);
+  });
+});
+
+describe('external objects', () => {
+  it('uses external (or elsewhere-made) networks and volumes that exist', () => {
+    const p = demo();
+    p.networks = { default: { name: 'corp-shared', external: true } };
+    p.volumes = { data: { name: 'corp-data', external: true } };
+    const obs = { ...empty, images: { [IMG]: IMG_ID }, existing: { networks: ['corp-shared'], volumes: ['corp-data'] } };
+    const plan = reconcile(p, undefined, obs);
+    expect(plan.operations.some((o) => o.kind === 'CreateNetwork' || o.kind === 'CreateVolume')).toBe(false);
+    expect(plan.operations.filter((o) => o.kind === 'CreateContainer').map((o) => o.after)).toEqual([[], [], [], []]);
   });
 });

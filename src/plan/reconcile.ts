@@ -115,7 +115,7 @@ function planNetworks(ctx: Ctx): void {
       recreateNetwork(ctx, key, name);
       continue;
     }
-    if (seen) continue;
+    if (seen || observed.existing?.networks.includes(name)) continue;
     if (cfg?.external) {
       // An external network is the user's to make; the engine would refuse the create anyway.
       throw new UserError(`network ${name} is declared as external, but could not be found; create it first (berth network create ${name})`);
@@ -162,6 +162,7 @@ function planVolumes(ctx: Ctx): void {
       }
       continue;
     }
+    if (observed.existing?.volumes.includes(name)) continue;
     if (cfg.external) throw new UserError(`volume ${name} is declared as external, but could not be found; create it first (berth volume create ${name})`);
     b.add({ kind: 'CreateVolume', id: volOpId(key), key, name, cause: 'new volume', after: [] });
   }
@@ -385,7 +386,7 @@ function planOrphans(ctx: Ctx): void {
   const orphans = observed.containers.filter((c) => !c.oneoff && !project.services[c.service] && !known.has(c.service)).sort((a, b) => a.name.localeCompare(b.name));
   if (!orphans.length) return;
   if (!options.removeOrphans) {
-    ctx.b.warnings.push(`found orphan containers (${orphans.map((c) => c.name).join(', ')}) for this project; run with --remove-orphans to remove them`);
+    ctx.b.warnings.push(`Found orphan containers ([${orphans.map((c) => c.name).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`);
     return;
   }
   for (const c of orphans) stopAndRemove(ctx, c, 'orphan', options.timeout, []);

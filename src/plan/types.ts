@@ -53,6 +53,9 @@ export interface ObservedState {
   volumes: ObservedVolume[];
   /** image reference → image id, for the references the project uses; absent = not present. */
   images: Record<string, string>;
+  /** Names of networks and volumes the project refers to that exist without its label
+   *  (external ones, or `name:` objects made elsewhere): used as they are. */
+  existing?: { networks: string[]; volumes: string[] };
 }
 
 export function emptyObserved(project: string): ObservedState {

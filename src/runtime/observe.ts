@@ -27,8 +27,28 @@ export function toObservedContainer(c: ContainerSummary): ObservedContainer {
   return o;
 }
 
-/** `imageRefs`: the references the project uses, resolved to ids (absent = not present). */
-export async function observe(engine: Engine, project: string, imageRefs: string[] = []): Promise<ObservedState> {
+/** Which of `names` exist, whoever made them. */
+async function existing(names: string[], inspect: (n: string) => Promise<unknown>): Promise<string[]> {
+  const found = await Promise.all(
+    [...new Set(names)].map(async (n) => {
+      try {
+        await inspect(n);
+        return n;
+      } catch (e) {
+        if (isEngineError(e, 'NOT_FOUND')) return undefined;
+        throw e;
+      }
+    }),
+  );
+  return found.filter((n): n is string => !!n).sort();
+}
+
+/**
+ * `imageRefs`: the references the project uses, resolved to ids (absent = not present).
+ * `refs`: network and volume names the project refers to, checked whoever made them (external
+ * objects carry no project label).
+ */
+export async function observe(engine: Engine, project: string, imageRefs: string[] = [], refs: { networks: string[]; volumes: string[] } = { networks: [], volumes: [] }): Promise<ObservedState> {
   const filters = projectFilter(project);
   const [containers, networks, volumes] = await Promise.all([
     engine.containerList({ all: true, filters }),
@@ -45,8 +65,15 @@ export async function observe(engine: Engine, project: string, imageRefs: string
       }
     }),
   );
+  const mineN = new Set(networks.filter((n) => n.labels[LABEL.project] === project).map((n) => n.name));
+  const mineV = new Set(volumes.filter((v) => v.labels[LABEL.project] === project).map((v) => v.name));
+  const [extNets, extVols] = await Promise.all([
+    existing(refs.networks.filter((n) => !mineN.has(n)), (n) => engine.networkInspect(n)),
+    existing(refs.volumes.filter((v) => !mineV.has(v)), (v) => engine.volumeInspect(v)),
+  ]);
   return {
     project,
+    existing: { networks: extNets, volumes: extVols },
     // The engine filters by label; filtering again keeps a fake or older engine honest.
     containers: containers.filter((c) => c.labels[LABEL.project] === project).map(toObservedContainer),
     networks: networks

@@ -105,7 +105,7 @@ describe('the demo stack', () => {
     expect(noWeb).not.toContain('  web:');
     writeFile(dir, 'compose.yaml', noWeb);
     const r = cli.ok(['up', '-d']);
-    expect(r.stderr).toContain(`orphan containers (${project}-web-1)`);
+    expect(r.stderr).toContain(`orphan containers ([${project}-web-1])`);
     expect(cli.ids(project)[`${project}-web-1`]).toBeDefined();
     cli.ok(['up', '-d', '--remove-orphans']);
     expect(cli.ids(project)[`${project}-web-1`]).toBeUndefined();

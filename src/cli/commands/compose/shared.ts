@@ -36,6 +36,11 @@ export function useColor(ansi: string | undefined, tty: boolean | undefined, env
 /** Runs a use case with the real effects; its return value becomes berth's exit code. */
 export async function runApp(cmd: Command, fn: (deps: AppDeps, g: GlobalOptions) => Promise<number>): Promise<void> {
   const g = globalsOf(cmd);
+  // A reader that went away (`ps -q | head -1`) is not an error worth a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw e;
+  });
   const [{ createAppDeps }, { makeSink }] = await Promise.all([import('../../../app/root.js'), import('../../render/index.js')]);
   const env = process.env;
   const progressMode = g.progress && g.progress !== 'auto' ? g.progress : env.COMPOSE_PROGRESS || env.BERTH_PROGRESS || 'auto';
