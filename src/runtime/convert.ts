@@ -59,7 +59,8 @@ export function toCreateRequest(ctx: ConvertContext, serviceName: string, number
   set(req, 'domainname', s.domainname);
   if (s.tty) req.tty = true;
   if (s.stdin_open) req.openStdin = true;
-  const mounts = [...volumeMounts(ctx, s), ...tmpfsMounts(s.tmpfs)];
+  const secrets = [...secretFiles(ctx, s.secrets, 'secret'), ...secretFiles(ctx, s.configs, 'config')];
+  const mounts = [...volumeMounts(ctx, s), ...tmpfsMounts(s.tmpfs), ...secrets.filter(isMount)];
   if (mounts.length) req.mounts = mounts;
   req.network = networkMode(project, serviceName, s, name);
   const ports = portBindings(s);
@@ -90,7 +91,7 @@ export function toCreateRequest(ctx: ConvertContext, serviceName: string, number
   if (hc) req.healthcheck = hc;
   if (s.ipc) req.ipc = namespaceRef(project, s.ipc);
   if (s.pid) req.pid = namespaceRef(project, s.pid);
-  const files = [...secretFiles(ctx, s.secrets, 'secret'), ...secretFiles(ctx, s.configs, 'config')];
+  const files = secrets.filter((x): x is FileSpec => !isMount(x));
   if (files.length) req.files = files;
   return req;
 }
@@ -277,11 +278,19 @@ function healthcheck(s: Service): HealthcheckSpec | undefined {
   return spec;
 }
 
+type FileSpec = NonNullable<ContainerCreateRequest['files']>[number];
+
+function isMount(x: FileSpec | MountSpec): x is MountSpec {
+  return 'type' in x;
+}
+
 /**
- * Secrets go to /run/secrets/<target or source>, configs to /<source> or their target; both
- * read-only files placed before start. Contents are never logged: only paths are.
+ * Secrets go to /run/secrets/<target or source>, configs to /<source> or their target. A
+ * file source is bind-mounted read-only, as Compose does (mode, uid and gid then stay the
+ * file's own); an environment or inline source becomes a file placed before start.
+ * Contents are never logged: only paths are.
  */
-function secretFiles(ctx: ConvertContext, refs: ServiceSecretRef[] | undefined, kind: 'secret' | 'config'): NonNullable<ContainerCreateRequest['files']> {
+function secretFiles(ctx: ConvertContext, refs: ServiceSecretRef[] | undefined, kind: 'secret' | 'config'): (FileSpec | MountSpec)[] {
   const defs = kind === 'secret' ? ctx.project.secrets : ctx.project.configs;
   return (refs ?? []).map((ref) => {
     const def = defs?.[ref.source];
@@ -290,11 +299,11 @@ function secretFiles(ctx: ConvertContext, refs: ServiceSecretRef[] | undefined, 
     let target = ref.target ?? ref.source;
     if (kind === 'secret' && !target.startsWith('/')) target = `/run/secrets/${target}`;
     if (kind === 'config' && !target.startsWith('/')) target = `/${target}`;
-    const file: NonNullable<ContainerCreateRequest['files']>[number] = { target, mode: ref.mode ?? 0o444 };
+    const file: FileSpec = { target, mode: ref.mode ?? 0o444 };
     if (ref.uid !== undefined) file.uid = Number(ref.uid);
     if (ref.gid !== undefined) file.gid = Number(ref.gid);
-    if (def.file) file.source = def.file;
-    else if (def.environment !== undefined) {
+    if (def.file) return { type: 'bind', source: def.file, target, readOnly: true, createHostPath: false } satisfies MountSpec;
+    if (def.environment !== undefined) {
       const val = ctx.env[def.environment];
       if (val === undefined) throw new Error(`${kind} ${ref.source}: environment variable ${def.environment} is not set`);
       file.content = val;

@@ -84,6 +84,7 @@ describe('everyday commands', () => {
     expect(r.code).toBe(7);
     expect(r.stdout).toBe('s3cret\nwelcome\nfrom the host\n');
     expect(sh('web', 'echo x > /data/nope').code).not.toBe(0); // read-only bind
+    expect(sh('web', 'echo x > /run/secrets/token').code).not.toBe(0); // secrets are read-only
   });
 
   it('networks: aliases resolve, and a service on another network is not reachable', () => {
