@@ -244,9 +244,15 @@ function divergence(ctx: Ctx, service: string, c: ObservedContainer, hash: strin
   const want = ctx.observed.images[imageRef(ctx.project, service)];
   if (want && c.imageId && want !== c.imageId) return `image changed (${short(c.imageId)} → ${short(want)})`;
   for (const d of directDeps(ctx.project.services[service]!)) {
-    if (!ctx.recreated.has(d.service)) continue;
-    if (d.shares) return `shares ${d.shares === 'volumes' ? 'volumes' : `its ${d.shares} namespace`} with recreated ${d.service}`;
-    if (d.restart) return `dependency ${d.service} recreated (restart: true)`;
+    if (ctx.recreated.has(d.service) && d.shares) return `shares ${d.shares === 'volumes' ? 'volumes' : `its ${d.shares} namespace`} with recreated ${d.service}`;
+  }
+  return undefined;
+}
+
+/** depends_on `restart: true` on a dependency this plan recreates: the same container restarts. */
+function restartBecause(ctx: Ctx, service: string): { cause: string; after: string[] } | undefined {
+  for (const d of directDeps(ctx.project.services[service]!)) {
+    if (d.restart && !d.shares && ctx.recreated.has(d.service)) return { cause: `dependency ${d.service} recreated (restart: true)`, after: ctx.starts.get(d.service) ?? [] };
   }
   return undefined;
 }
@@ -298,6 +304,12 @@ function planService(ctx: Ctx, name: string): void {
       continue;
     }
     if (options.noStart) continue;
+    const restart = c.status === 'running' || c.status === 'restarting' ? restartBecause(ctx, name) : undefined;
+    if (restart) {
+      const stop = b.add({ kind: 'StopContainer', id: `stop:${c.name}`, service: name, name: c.name, containerId: c.id, timeout, cause: restart.cause, after: restart.after });
+      starts.push(addStart(ctx, name, c.number, restart.cause, [stop.id]));
+      continue;
+    }
     if (c.status === 'running' || c.status === 'restarting' || c.status === 'paused') continue;
     if (c.status === 'exited' && c.exitCode === 0 && isJob(project, name)) continue; // a finished job stays finished
     const cause = c.status === 'created' ? 'created, not started' : `${c.status} (exit code ${c.exitCode})`;
