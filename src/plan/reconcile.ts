@@ -289,18 +289,19 @@ function planService(ctx: Ctx, name: string): void {
     removeOps.push(stopAndRemove(ctx, c, cause, timeout, []));
   }
 
-  const toCreate: { number: number; cause: string; after: string[] }[] = [];
+  const toCreate: { number: number; cause: string; after: string[]; inherit?: { target: string; volume: string }[] }[] = [];
+  const inherit = (c: ObservedContainer) => (!options.renewAnonVolumes && c.anonymousVolumes?.length ? { inherit: c.anonymousVolumes } : {});
   for (const c of kept) {
     const gone = ctx.replaced.get(c.id);
     if (gone) {
       ctx.recreated.add(name);
-      toCreate.push({ number: c.number, cause: gone, after: [`remove:${c.name}`] });
+      toCreate.push({ number: c.number, cause: gone, after: [`remove:${c.name}`], ...inherit(c) });
       continue;
     }
     const why = divergence(ctx, name, c, hash, fields);
     if (why) {
       ctx.recreated.add(name);
-      toCreate.push({ number: c.number, cause: why, after: [stopAndRemove(ctx, c, why, timeout, [])] });
+      toCreate.push({ number: c.number, cause: why, after: [stopAndRemove(ctx, c, why, timeout, [])], ...inherit(c) });
       continue;
     }
     if (options.noStart) continue;
@@ -324,7 +325,7 @@ function planService(ctx: Ctx, name: string): void {
   for (const t of toCreate) {
     const cname = containerName(project.name, name, t.number, s);
     const after = [...t.after, ...createDeps(ctx, name)];
-    b.add({ kind: 'CreateContainer', id: `create:${cname}`, service: name, number: t.number, name: cname, image: imageRef(project, name), cause: t.cause, after });
+    b.add({ kind: 'CreateContainer', id: `create:${cname}`, service: name, number: t.number, name: cname, image: imageRef(project, name), cause: t.cause, after, ...(t.inherit ? { inherit: t.inherit } : {}) });
     if (!options.noStart) starts.push(addStart(ctx, name, t.number, t.cause, [`create:${cname}`]));
   }
 }

@@ -27,6 +27,8 @@ export interface ObservedContainer {
   dependsOn: string[];
   /** The image reference it was created from, as given. */
   image?: string;
+  /** Its anonymous volumes (target → volume name): a replacement inherits them. */
+  anonymousVolumes?: { target: string; volume: string }[];
 }
 
 export interface ObservedNetwork {
@@ -89,6 +91,8 @@ export interface UpOptions {
   skipImages?: boolean;
   /** Services in the file but disabled by profiles: their containers are not orphans. */
   knownServices?: string[];
+  /** -V: a replacement gets new anonymous volumes instead of the old ones. */
+  renewAnonVolumes?: boolean;
 }
 
 export interface DownOptions {
@@ -123,7 +127,15 @@ export type Operation =
   | (OpBase & { kind: 'PullImage'; image: string; services: string[]; policy: PullPolicy | 'missing' })
   | (OpBase & { kind: 'BuildImage'; image: string; service: string })
   | (OpBase & { kind: 'RemoveImage'; image: string })
-  | (OpBase & { kind: 'CreateContainer'; service: string; number: number; name: string; image: string })
+  | (OpBase & {
+      kind: 'CreateContainer';
+      service: string;
+      number: number;
+      name: string;
+      image: string;
+      /** Anonymous volumes of the container it replaces, mounted again at the same targets. */
+      inherit?: { target: string; volume: string }[];
+    })
   | (OpBase & { kind: 'StartContainer'; service: string; number: number; name: string })
   | (OpBase & { kind: 'StopContainer'; service: string; name: string; containerId: string; timeout?: number })
   | (OpBase & { kind: 'RemoveContainer'; service: string; name: string; containerId: string; volumes: boolean })

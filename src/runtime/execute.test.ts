@@ -134,3 +134,26 @@ describe('execute', () => {
     expect(left.map((c) => c.id)).toEqual([one]);
   });
 });
+
+describe('anonymous volumes', () => {
+  it('a recreated container keeps its anonymous volumes (unless renewed)', async () => {
+    const engine = new HealthFake();
+    engine.addImage(IMG);
+    const p: Project = { name: 'av', services: { c: { image: IMG, command: ['sleep', 'infinity'], volumes: [{ type: 'volume', target: '/cache' }], networks: { default: null } } }, networks: { default: { name: 'av_default' } } };
+    const m = { ...meta, name: 'av' };
+    const run = async (proj: Project, o = {}) => executeOrThrow(reconcile(proj, undefined, await observe(engine, 'av', refs), o), { engine, project: proj, meta: m, env: {}, sink: recordingSink(), clock: systemClock });
+    const mountOf = async () => (await engine.containerInspect('av-c-1')).config.mounts?.find((x) => x.target === '/cache')?.source;
+    await run(p);
+    const first = (await engine.volumeList()).filter((v) => v.anonymous).map((v) => v.name);
+    expect(first).toHaveLength(1);
+    const changed = structuredClone(p);
+    changed.services.c!.environment = { A: '1' };
+    await run(changed);
+    expect(await mountOf()).toBe(first[0]);
+    expect((await engine.volumeList()).filter((v) => v.anonymous)).toHaveLength(1);
+    const again = structuredClone(changed);
+    again.services.c!.environment = { A: '2' };
+    await run(again, { renewAnonVolumes: true });
+    expect(await mountOf()).toBe('');
+  });
+});

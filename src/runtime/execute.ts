@@ -254,6 +254,11 @@ async function perform(op: Operation, ctx: ExecuteContext, progress: (detail: st
       }
       const req = toCreateRequest({ project: project(), meta: ctx.meta, env: ctx.env, imageId }, op.service, op.number);
       await addVolumesFrom(engine, project(), op.service, req);
+      // The replacement mounts the anonymous volumes of the container it replaces.
+      for (const m of req.mounts ?? []) {
+        const old = m.type === 'volume' && !m.source ? op.inherit?.find((i) => i.target === m.target) : undefined;
+        if (old) m.source = old.volume;
+      }
       await engine.containerCreate(req);
       return;
     }

@@ -71,11 +71,23 @@ export async function observe(engine: Engine, project: string, imageRefs: string
     existing(refs.networks.filter((n) => !mineN.has(n)), (n) => engine.networkInspect(n)),
     existing(refs.volumes.filter((v) => !mineV.has(v)), (v) => engine.volumeInspect(v)),
   ]);
+  // Anonymous volumes by target, for the containers that have one (a replacement inherits them).
+  const anonymous = new Set(volumes.filter((v) => v.labels[LABEL.project] === project && (v.anonymous || !v.labels[LABEL.volume])).map((v) => v.name));
+  const observedContainers = containers.filter((c) => c.labels[LABEL.project] === project).map(toObservedContainer);
+  await Promise.all(
+    observedContainers.map(async (o, i) => {
+      const c = containers.filter((x) => x.labels[LABEL.project] === project)[i]!;
+      if (!anonymous.size || c.labels[LABEL.oneoff] === 'True') return;
+      const info = await engine.containerInspect(c.id).catch(() => undefined);
+      const anon = (info?.mounts ?? []).filter((m) => m.type === 'volume' && m.name && anonymous.has(m.name)).map((m) => ({ target: m.destination, volume: m.name! }));
+      if (anon.length) o.anonymousVolumes = anon;
+    }),
+  );
   return {
     project,
     existing: { networks: extNets, volumes: extVols },
     // The engine filters by label; filtering again keeps a fake or older engine honest.
-    containers: containers.filter((c) => c.labels[LABEL.project] === project).map(toObservedContainer),
+    containers: observedContainers,
     networks: networks
       .filter((n) => n.labels[LABEL.project] === project)
       .map((n) => ({ id: n.id, name: n.name, key: n.labels[LABEL.network], ...(n.labels[LABEL.configHash] ? { configHash: n.labels[LABEL.configHash] } : {}) })),

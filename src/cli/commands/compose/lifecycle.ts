@@ -31,7 +31,7 @@ export function registerLifecycle(program: Command): void {
     .option('--attach <service>', 'show the logs of this service (repeatable)', collect)
     .addOption(valuedNo('--no-attach <service>', 'do not show the logs of this service (repeatable)', 'noAttach'))
     .option('--attach-dependencies', 'show the logs of dependencies too (berth shows all by default)')
-    .option('-V, --renew-anon-volumes', 'new anonymous volumes on recreate (what berth always does)')
+    .option('-V, --renew-anon-volumes', 'recreated containers get new anonymous volumes instead of the old ones')
     .option('--quiet-pull', 'no pull progress')
     .option('-y, --yes', 'assume yes (berth asks nothing)')
     .option('-w, --watch', 'watch the develop.watch paths and sync, rebuild or restart (as berth watch)')
@@ -54,6 +54,7 @@ export function registerLifecycle(program: Command): void {
           abortOnContainerExit: !!o.abortOnContainerExit,
           abortOnContainerFailure: !!o.abortOnContainerFailure,
           watch: !!o.watch,
+          renewAnonVolumes: !!o.renewAnonVolumes,
           attach: Array.isArray(o.attach) ? (o.attach as string[]) : undefined,
           noAttach: o.noAttach as string[] | undefined,
           exitCodeFrom: o.exitCodeFrom as string | undefined,
