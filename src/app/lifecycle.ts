@@ -41,11 +41,12 @@ export async function stop(deps: AppDeps, g: GlobalOptions, services: string[], 
 }
 
 /** Restarts in dependency order (dependencies first), one service at a time, its replicas together. */
-export async function restart(deps: AppDeps, g: GlobalOptions, services: string[], o: { timeout?: number } = {}): Promise<number> {
+export async function restart(deps: AppDeps, g: GlobalOptions, services: string[], o: { timeout?: number; noDeps?: boolean } = {}): Promise<number> {
   const ref = await projectOrName(deps, g, services);
   // depends_on `restart: true`: restarting a service restarts the services that say so.
-  const targets = services.length && ref.loaded ? withRestartDependants(ref.loaded.project, services) : services;
-  const { containers } = await projectContainers(deps, g, false, targets);
+  const targets = services.length && ref.loaded && !o.noDeps ? withRestartDependants(ref.loaded.project, services) : services;
+  // Stopped containers too: a restart starts them (as Compose).
+  const { containers } = await projectContainers(deps, g, true, targets);
   const engine = await deps.connect();
   const order = ref.loaded ? buildGraph(ref.loaded.project).serviceOrder() : [];
   const rank = (c: ContainerSummary): number => {

@@ -142,11 +142,12 @@ export function registerLifecycle(program: Command): void {
 
   program
     .command('restart')
-    .description('Restart containers, in dependency order')
+    .description('Restart containers, in dependency order (and the services whose depends_on says restart: true)')
     .argument('[services...]')
     .option('-t, --timeout <seconds>', 'seconds to wait before killing', int('--timeout'))
+    .option('--no-deps', 'do not restart the dependants')
     .action(async (services: string[], o: Record<string, unknown>, cmd: Command) => {
-      await runApp(cmd, async (deps, g) => (await import('../../../app/lifecycle.js')).restart(deps, g, services, { timeout: o.timeout as number | undefined }));
+      await runApp(cmd, async (deps, g) => (await import('../../../app/lifecycle.js')).restart(deps, g, services, { timeout: o.timeout as number | undefined, noDeps: o.deps === false }));
     });
 
   for (const what of ['pause', 'unpause'] as const) {
