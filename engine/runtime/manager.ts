@@ -84,6 +84,10 @@ export class Manager implements ContainerManager {
   private watcher?: fs.FSWatcher;
   private poller?: NodeJS.Timeout;
   private closed = false;
+  /** Creates in flight: the mount namespace must not be released under them. */
+  private creating = 0;
+  /** Names of creates in flight, so two concurrent creates cannot take the same name. */
+  private readonly pendingNames = new Set<string>();
 
   constructor(
     private readonly ctx: EngineContext,
@@ -166,13 +170,19 @@ export class Manager implements ContainerManager {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.recs.size === 0) await this.d.mntns?.release().catch(() => {});
+    await this.maybeReleaseNs();
     this.watcher?.close();
     if (this.poller) clearInterval(this.poller);
     for (const l of this.live.values()) {
       l.health?.stop();
       if (l.restartTimer) clearTimeout(l.restartTimer);
     }
+  }
+
+  /** The kept mount namespace goes with the last container (a root without containers holds no mounts). */
+  private async maybeReleaseNs(): Promise<void> {
+    if (!this.d.mntns || this.recs.size > 0 || this.creating > 0) return;
+    await this.d.mntns.release().catch((e) => this.ctx.log(`release mount namespace: ${(e as Error).message}`));
   }
 
   private watchExits(): void {
@@ -279,7 +289,16 @@ export class Manager implements ContainerManager {
   async containerCreate(req: ContainerCreateRequest): Promise<{ id: string; warnings: string[] }> {
     const name = req.name?.replace(/^\//, '') || this.uniqueName();
     if (!NAME_RE.test(name)) throw new EngineError('INVALID', `invalid container name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-    if (this.find(name)?.name === name) throw new EngineError('CONFLICT', `the container name "/${name}" is already in use`);
+    if (this.find(name)?.name === name || this.pendingNames.has(name)) throw new EngineError('CONFLICT', `the container name "/${name}" is already in use`);
+    this.pendingNames.add(name);
+    try {
+      return await this.createNamed(req, name);
+    } finally {
+      this.pendingNames.delete(name);
+    }
+  }
+
+  private async createNamed(req: ContainerCreateRequest, name: string): Promise<{ id: string; warnings: string[] }> {
     const image = await this.d.images.inspect(req.image);
     const id = newId();
     const mode = req.network?.mode ?? 'bridge';
@@ -307,8 +326,9 @@ export class Manager implements ContainerManager {
     const dir = this.p.dir(id);
     await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
     // before the rootfs mount: the namespace must exist before any container mount under the root
-    if (this.d.mntns) await this.d.mntns.ensure();
+    this.creating++;
     try {
+      if (this.d.mntns) await this.d.mntns.ensure();
       const rootfs = await this.d.images.mountRootfs(id, image.id);
       for (const m of req.mounts ?? []) rec.mounts.push(await this.d.volumes.resolve(id, m, rootfs));
       // The spec is built once now so that a bad request (unknown user, no command...) fails at create, as Docker does.
@@ -323,10 +343,12 @@ export class Manager implements ContainerManager {
       await this.d.volumes.release(id, true).catch(() => {});
       await this.d.images.removeRootfs(id).catch(() => {});
       await removeTree(dir).catch(() => {});
-      if (this.recs.size === 0) await this.d.mntns?.release().catch(() => {});
+      this.creating--;
+      await this.maybeReleaseNs();
       throw e;
     }
     this.recs.set(id, rec);
+    this.creating--;
     this.live.set(id, { backoffMs: 0, exitWaiters: [] });
     this.emit(rec, 'create');
     return { id, warnings };
@@ -716,7 +738,7 @@ export class Manager implements ContainerManager {
     this.live.delete(id);
     for (const w of l?.exitWaiters.splice(0) ?? []) w();
     removeParentIfEmpty(this.d.cgroups, `/${this.ctx.naming.long}`);
-    if (this.recs.size === 0) await this.d.mntns?.release().catch((e) => this.ctx.log(`release mount namespace: ${(e as Error).message}`));
+    await this.maybeReleaseNs();
     this.emit(rec, 'destroy');
   }
 

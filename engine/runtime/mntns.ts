@@ -41,6 +41,14 @@ export class EngineMountNs {
   readonly nsDir: string;
   readonly nsFile: string;
   private readonly marker: string;
+  /** ensure/release run one at a time: concurrent creates would bind the root several times. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => {});
+    return next;
+  }
 
   constructor(
     readonly root: string,
@@ -58,7 +66,16 @@ export class EngineMountNs {
   }
 
   /** Makes the namespace when missing. False when it cannot be made safely (callers then use `unshare`). */
-  async ensure(): Promise<boolean> {
+  ensure(): Promise<boolean> {
+    return this.serial(() => this.ensureNow());
+  }
+
+  /** Undoes ensure(). Leaves the root bind when something else is still mounted under it. */
+  release(): Promise<void> {
+    return this.serial(() => this.releaseNow());
+  }
+
+  private async ensureNow(): Promise<boolean> {
     const all = await mounts();
     if (all.some((m) => m.mountPoint === this.nsFile && m.fsType === 'nsfs')) return true;
     const netns = all.filter((m) => m.mountPoint === this.netnsDir).at(-1);
@@ -86,30 +103,45 @@ export class EngineMountNs {
       return true;
     } catch (e) {
       this.log(`engine mount namespace: ${(e as Error).message}; using a namespace per call`);
-      await this.release();
+      await this.releaseNow();
       return false;
     }
   }
 
-  /** Undoes ensure(). Leaves the root bind when something else is still mounted under it. */
-  async release(): Promise<void> {
+  private async releaseNow(): Promise<void> {
     let all = await mounts();
-    if (all.some((m) => m.mountPoint === this.nsFile)) await run('umount', [this.nsFile], { allowFail: true });
-    all = await mounts();
-    if (all.some((m) => m.mountPoint === this.nsDir)) await run('umount', [this.nsDir], { allowFail: true });
+    for (let i = 0; i < 10 && all.some((m) => m.mountPoint === this.nsFile); i++) {
+      if ((await run('umount', [this.nsFile], { allowFail: true })).code !== 0) break;
+      all = await mounts();
+    }
+    for (let i = 0; i < 10 && all.some((m) => m.mountPoint === this.nsDir); i++) {
+      if ((await run('umount', [this.nsDir], { allowFail: true })).code !== 0) break;
+      all = await mounts();
+    }
     await fs.rm(this.nsDir, { recursive: true, force: true }).catch(() => {});
-    all = await mounts();
-    const busy = all.find((m) => m.mountPoint.startsWith(this.root + '/'));
-    const ours = await fs.stat(this.marker).then(() => true, () => false);
-    if (ours && busy) this.log(`engine mount namespace: keeping the root's bind mount, ${busy.mountPoint} is still mounted`);
-    if (ours && !busy && all.some((m) => m.mountPoint === this.root)) {
+    // a loop: older builds could stack several binds of the root (concurrent ensure)
+    for (let i = 0; i < 10; i++) {
+      all = await mounts();
+      const busy = all.find((m) => m.mountPoint.startsWith(this.root + '/'));
+      const ours = await fs.stat(this.marker).then(() => true, () => false);
+      if (!ours) return;
+      if (!all.some((m) => m.mountPoint === this.root)) {
+        await fs.rm(this.marker, { force: true });
+        return;
+      }
+      if (busy) {
+        this.log(`engine mount namespace: keeping the root's bind mount, ${busy.mountPoint} is still mounted`);
+        return;
+      }
       let r = await run('umount', [this.root], { allowFail: true });
       // Files opened through the bind (the engine's own log, its socket) keep it busy. It binds
       // the root onto itself with nothing mounted inside any more, so detaching it lazily is
       // safe: those files are the same inodes either way.
       if (r.code !== 0) r = await run('umount', ['-l', this.root], { allowFail: true });
-      if (r.code === 0) await fs.rm(this.marker, { force: true });
-      else this.log(`engine mount namespace: cannot unmount the root's bind: ${r.stderr.trim()}`);
-    } else if (ours && !all.some((m) => m.mountPoint === this.root)) await fs.rm(this.marker, { force: true });
+      if (r.code !== 0) {
+        this.log(`engine mount namespace: cannot unmount the root's bind: ${r.stderr.trim()}`);
+        return;
+      }
+    }
   }
 }

@@ -161,6 +161,27 @@ describe('containers', () => {
     expect((await removed).exitCode).toBe(138);
   });
 
+  it('parallel creates and removes: one root bind at most, one name each, nothing left', async () => {
+    const { mgr } = rig;
+    const rootBinds = () => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4] === rig.root).length;
+    const names = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'];
+    const created = await Promise.all(names.map((name) => mgr.containerCreate({ image: 'busybox:test', name, cmd: ['sleep', '100'], stopSignal: 'KILL', network: { mode: 'none' } })));
+    const dup = await Promise.allSettled([0, 1].map(() => mgr.containerCreate({ image: 'busybox:test', name: 'twin', cmd: ['true'], network: { mode: 'none' } })));
+    expect(dup.map((d) => d.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(rootBinds()).toBeLessThanOrEqual(1);
+    await Promise.all(created.map((c) => mgr.containerStart(c.id)));
+    expect((await mgr.containerList()).length).toBe(6);
+    await Promise.all([...created.map((c) => mgr.containerRemove(c.id, { force: true })), mgr.containerRemove('twin')]);
+    expect(rootBinds()).toBe(0);
+    // and again on the same root: the namespace comes back
+    const again = await Promise.all(['q0', 'q1', 'q2'].map((name) => mgr.containerCreate({ image: 'busybox:test', name, cmd: ['true'], network: { mode: 'none' } })));
+    await Promise.all(again.map((c) => mgr.containerStart(c.id)));
+    expect((await Promise.all(again.map((c) => mgr.containerWait(c.id)))).map((w) => w.exitCode)).toEqual([0, 0, 0]);
+    expect(rootBinds()).toBeLessThanOrEqual(1);
+    await Promise.all(again.map((c) => mgr.containerRemove(c.id)));
+    expect(rootBinds()).toBe(0);
+  });
+
   it('rm -f removes a running container', async () => {
     const { mgr } = rig;
     const { id } = await mgr.containerCreate({ image: 'busybox:test', cmd: ['sleep', '1000'] });
