@@ -56,6 +56,8 @@ export async function attach(deps: AppDeps, engine: Engine, ref: ProjectRef, o: 
     if (why) info(why);
     void stopAll()
       .catch((e: Error) => deps.stderr.write(`berth: ${e.message}\n`))
+      // Let each stopped container's "exited with code" line come through first.
+      .then(() => deps.clock.sleep(600))
       .finally(() => resolveDone(code));
   };
 
