@@ -109,15 +109,22 @@ describe('the ops stack', () => {
     expect(s.ok(['ps', '-a']).stdout).toMatch(new RegExp(`${P}-app-1 .*Exited \\(137\\)`));
   });
 
-  it('cp both ways with absolute paths', () => {
-    const src = s.write('payload/report.txt', 'quarterly numbers\n');
-    s.ok(['cp', src, 'ticker:/tmp/report.txt']);
+  it('cp both ways, relative to the current directory, docker cp rules for existing directories', () => {
+    s.write('payload/report.txt', 'quarterly numbers\n');
+    s.ok(['cp', 'payload/report.txt', 'ticker:/tmp/report.txt']);
     expect(s.sh('ticker', 'cat /tmp/report.txt').stdout).toBe('quarterly numbers\n');
+    // Into an existing directory: the file and the folder land inside it.
+    s.sh('ticker', 'mkdir -p /srv/inbox');
+    s.ok(['cp', 'payload/report.txt', 'ticker:/srv/inbox/']);
+    s.ok(['cp', 'payload', 'ticker:/srv/inbox']);
+    expect(s.sh('ticker', 'cat /srv/inbox/report.txt /srv/inbox/payload/report.txt').stdout).toBe('quarterly numbers\n'.repeat(2));
     s.sh('ticker', 'mkdir -p /tmp/out/sub && echo deep > /tmp/out/sub/file');
-    const dest = path.join(s.dir, 'fetched');
-    s.ok(['cp', 'ticker:/tmp/out', dest]);
-    expect(fs.readFileSync(path.join(dest, 'sub/file'), 'utf8')).toBe('deep\n');
-    const r = s.run(['cp', 'ticker:/no/such/file', path.join(s.dir, 'x')]);
+    s.ok(['cp', 'ticker:/tmp/out', 'fetched']);
+    expect(s.read('fetched/sub/file')).toBe('deep\n');
+    fs.mkdirSync(path.join(s.dir, 'into'));
+    s.ok(['cp', 'ticker:/tmp/out', 'into']);
+    expect(s.read('into/out/sub/file')).toBe('deep\n');
+    const r = s.run(['cp', 'ticker:/no/such/file', 'x']);
     expect(r.code).not.toBe(0);
     expect(fs.existsSync(path.join(s.dir, 'x'))).toBe(false);
   });
@@ -162,6 +169,9 @@ describe('the ops stack', () => {
     expect(rows['failing-job']).toMatchObject({ State: 'exited', ExitCode: 3 });
     expect(rows.sick!.Health).toBe('unhealthy');
     expect(s.ok(['--profile', 'broken', 'logs', '--no-log-prefix', 'failing-job']).stdout).toBe('migration failed\n');
+    // Naming a service enables its profile, for logs and ps as for up.
+    expect(s.ok(['logs', '--no-log-prefix', 'failing-job']).stdout).toBe('migration failed\n');
+    expect(s.ok(['ps', '-a', '-q', 'failing-job']).stdout.trim()).toMatch(/^[0-9a-f]{12,64}$/);
   });
 
   it('a CI file: up --abort-on-container-exit --exit-code-from returns the runner\'s code and stops the rest', () => {

@@ -129,12 +129,15 @@ describe('the shop stack', () => {
   it('secrets, configs and environment inside the containers', () => {
     expect(s.sh('api', 'cat /run/secrets/db_password').stdout).toBe('s3cret');
     expect(s.sh('api', 'cat /api_conf').stdout).toBe('listen=8000\nworkers=4\n');
+    // File secrets are read-only bind mounts of the file, as Compose makes them; Compose ignores
+    // `mode` for those (with a warning), so the host file's mode shows.
+    const hostMode = (fs.statSync(path.join(s.dir, 'secrets/db_password.txt')).mode & 0o777).toString(8);
     const pw = s.sh('db', 'stat -c %a /run/secrets/pw; cat /run/secrets/pw');
-    expect(pw.stdout).toBe('400\ns3cret');
+    expect(pw.stdout).toBe(`${hostMode}\ns3cret`);
     const env = s.sh('api', 'echo "$GREETING|$API_MODE|$LOG_LEVEL|$DB_URL|${DB_NAME_RAW-unset}|${SITE_TITLE-absent}"');
     expect(env.stdout).toBe('hi there|dev|debug|db://app@database:5432/shop||absent\n'); // .env is not passed in
-    // Read-only mounts refuse writes: the ro volume, the ro bind. (Secrets should too: FINDINGS.md.)
-    for (const [svc, file] of [['api', '/var/lib/db/x'], ['web', '/www/static/x']] as const) {
+    // Read-only mounts refuse writes: the ro volume, the ro bind, the secret.
+    for (const [svc, file] of [['api', '/var/lib/db/x'], ['web', '/www/static/x'], ['api', '/run/secrets/db_password']] as const) {
       const w = s.sh(svc, `echo x > ${file}`);
       expect(w.code, `${svc} writing ${file}`).not.toBe(0);
     }
@@ -171,6 +174,9 @@ describe('the shop stack', () => {
     expect(table).toMatch(new RegExp(`shop-web-1 .*127\\.0\\.0\\.1:${port}->80/tcp`));
     expect(table).toMatch(/shop-db-1 .*Up .*\(healthy\)/);
     expect(table).not.toContain('shop-migrate-1');
+    // COMMAND is the service's command; the init wrapper (init: true) is not shown.
+    expect(table).toMatch(/shop-db-1 +berth-demo\/busybox:latest +"sh -c /);
+    expect(table).not.toContain('docker-init');
 
     expect(s.ok(['port', 'web', '80']).stdout.trim()).toBe(`127.0.0.1:${port}`);
     expect(s.run(['port', 'api', '8000']).code).not.toBe(0);
