@@ -13,6 +13,8 @@ export interface PsOptions {
   services?: boolean;
   status?: string[];
   format?: 'table' | 'json';
+  /** A Go template (`--format '{{.Name}}'`), rendered by the CLI, per row. */
+  template?: (row: Record<string, unknown>) => string;
   filterServices?: string[];
 }
 
@@ -69,7 +71,7 @@ export async function ps(deps: AppDeps, g: GlobalOptions, o: PsOptions): Promise
     for (const c of shown) deps.stdout.write(c.id + '\n');
     return 0;
   }
-  if (o.format === 'json') {
+  if (o.format === 'json' || o.template) {
     const rows = shown.map((c) => ({
       ID: c.id,
       Name: nameOf(c),
@@ -83,10 +85,11 @@ export async function ps(deps: AppDeps, g: GlobalOptions, o: PsOptions): Promise
       Health: c.health ?? '',
       ExitCode: c.exitCode,
       Publishers: shownPorts(c).map((p) => ({ URL: p.hostIp, TargetPort: p.containerPort, PublishedPort: p.hostPort, Protocol: p.protocol })),
+      Ports: portsText(shownPorts(c)),
       Labels: c.labels,
     }));
     // As Compose v2.21+: one JSON object per line.
-    for (const r of rows) deps.stdout.write(JSON.stringify(r) + '\n');
+    for (const r of rows) deps.stdout.write((o.template ? o.template(r) : JSON.stringify(r)) + '\n');
     return 0;
   }
   deps.stdout.write(

@@ -45,13 +45,23 @@ export function registerInspect(program: Command): void {
     .option('-q, --quiet', 'only ids')
     .option('--services', 'only service names')
     .option('--status <status>', 'only containers in this state (repeatable)', collect)
-    .addOption(new Option('--format <format>', 'table or json').choices(['table', 'json']).default('table'))
+    .option('--format <format>', 'table, json, or a Go template ({{.Name}} {{.Service}} {{.State}} ...)', 'table')
     .option('--filter <KEY=VALUE>', 'filter: status=<state> (repeatable)', collect)
     .option('--no-trunc', 'do not truncate the output')
     .action(async (services: string[], o: Record<string, unknown>, cmd: Command) => {
       const status = [...((o.status as string[] | undefined) ?? []), ...((o.filter as string[] | undefined) ?? []).map(statusFilter)];
+      const format = o.format as string;
+      const template = format !== 'table' && format !== 'json' ? (await import('../../engine/template.js')).compileTemplate(format.replace(/^table /, '')) : undefined;
       await runApp(cmd, async (deps, g) =>
-        (await import('../../../app/ps.js')).ps(deps, g, { all: !!o.all, quiet: !!o.quiet, services: !!o.services, status: status.length ? status : undefined, format: o.format as 'table' | 'json', filterServices: services }),
+        (await import('../../../app/ps.js')).ps(deps, g, {
+          all: !!o.all,
+          quiet: !!o.quiet,
+          services: !!o.services,
+          status: status.length ? status : undefined,
+          format: format === 'json' ? 'json' : 'table',
+          ...(template ? { template: (r: Record<string, unknown>) => template(r) } : {}),
+          filterServices: services,
+        }),
       );
     });
 
