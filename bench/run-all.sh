@@ -8,7 +8,8 @@
 #
 # A bench is a top-level bench/*.mjs or bench/*.ts that no other bench imports
 # (watch-real.mjs is a half of watch-latency.mjs). .mjs runs with node, .ts with vite-node.
-# Each bench runs with its defaults; one failing does not stop the others.
+# Each bench runs with its defaults, plus the words of BENCH_ARGS_<name> (dashes as
+# underscores), e.g. BENCH_ARGS_compose_up="--rounds 5"; one failing does not stop the others.
 # Benches also read BENCH_RESULTS_DIR to store raw samples there when they know how.
 set -u
 cd "$(dirname "$0")/.."
@@ -49,9 +50,12 @@ done
 
 for f in $benches; do
   base=$(basename "$f"); name=${base%.*}
+  var="BENCH_ARGS_$(echo "$name" | tr -- '-.' '__')"
+  eval "extra=\${$var:-}"
+  # shellcheck disable=SC2086 # the extra words are meant to split
   case "$f" in
-    *.ts) set -- npx vite-node "$f" ;;
-    *) set -- node "$f" ;;
+    *.ts) set -- npx vite-node "$f" ${extra:+--} $extra ;;
+    *) set -- node "$f" $extra ;;
   esac
   before=$(cut -d' ' -f1 /proc/loadavg)
   start=$(date +%s)
