@@ -64,6 +64,12 @@ export async function startDockerd({ work, pool = '10.231.0.0/16', iptables = fa
   ];
   if (!iptables) args.push('--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false');
   const logFile = path.join(work, 'dockerd.log');
+  // what to quote when dockerd fails: its error lines, else its last lines
+  const why = () => {
+    const lines = fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean);
+    const errs = lines.filter((l) => /level=(error|fatal)|^failed|Error/.test(l));
+    return (errs.length ? errs : lines).slice(-5).join('\n');
+  };
   const d = spawn('dockerd', args, { stdio: ['ignore', fs.openSync(logFile, 'w'), fs.openSync(logFile, 'a')] });
   let exited = false;
   const exit = new Promise((r) => d.once('exit', (code, sig) => { exited = true; r({ code, sig }); }));
@@ -79,11 +85,11 @@ export async function startDockerd({ work, pool = '10.231.0.0/16', iptables = fa
     spawnSync('sh', ['-c', `grep ' ${work}/' /proc/self/mountinfo | cut -d' ' -f5 | sort -r | xargs -r -n1 umount -l`]);
   };
   for (let i = 0; ; i++) {
-    if (exited) throw new Error(`dockerd exited at start:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
+    if (exited) throw new Error(`dockerd exited at start (${logFile}):\n${why()}`);
     if (spawnSync(DOCKER, ['-H', host, 'info'], { stdio: 'ignore' }).status === 0) break;
     if (i > 150) {
       await stop();
-      throw new Error(`dockerd did not answer in 30 s:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
+      throw new Error(`dockerd did not answer in 30 s (${logFile}):\n${why()}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
