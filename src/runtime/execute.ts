@@ -259,6 +259,10 @@ async function perform(op: Operation, ctx: ExecuteContext, progress: (detail: st
         const old = m.type === 'volume' && !m.source ? op.inherit?.find((i) => i.target === m.target) : undefined;
         if (old) m.source = old.volume;
       }
+      // An image's VOLUME the engine filled for the old container: mounted again explicitly.
+      for (const i of op.inherit ?? []) {
+        if (!(req.mounts ?? []).some((m) => m.target === i.target)) (req.mounts ??= []).push({ type: 'volume', source: i.volume, target: i.target });
+      }
       await engine.containerCreate(req);
       return;
     }

@@ -72,11 +72,15 @@ export async function observe(engine: Engine, project: string, imageRefs: string
     existing(refs.volumes.filter((v) => !mineV.has(v)), (v) => engine.volumeInspect(v)),
   ]);
   // Anonymous volumes by target, for the containers that have one (a replacement inherits them).
+  // Anonymous volumes: the ones berth labelled, and the ones the engine made for an image's
+  // VOLUME (no labels), all listed only when the project has containers.
+  const mine = containers.filter((c) => c.labels[LABEL.project] === project);
   const anonymous = new Set(volumes.filter((v) => v.labels[LABEL.project] === project && (v.anonymous || !v.labels[LABEL.volume])).map((v) => v.name));
-  const observedContainers = containers.filter((c) => c.labels[LABEL.project] === project).map(toObservedContainer);
+  if (mine.length) for (const v of await engine.volumeList()) if (v.anonymous) anonymous.add(v.name);
+  const observedContainers = mine.map(toObservedContainer);
   await Promise.all(
     observedContainers.map(async (o, i) => {
-      const c = containers.filter((x) => x.labels[LABEL.project] === project)[i]!;
+      const c = mine[i]!;
       if (!anonymous.size || c.labels[LABEL.oneoff] === 'True') return;
       const info = await engine.containerInspect(c.id).catch(() => undefined);
       const anon = (info?.mounts ?? []).filter((m) => m.type === 'volume' && m.name && anonymous.has(m.name)).map((m) => ({ target: m.destination, volume: m.name! }));
