@@ -58,6 +58,10 @@ const WORK = fs.mkdtempSync('/tmp/bt/bench-compose-');
 const BERTH_ROOT = path.join(WORK, 'root');
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)} load ${load1()}]`, ...a);
 const cleanups = [];
+// Ctrl+C reaches the running command too (same process group); the bench then stops at the
+// next step and still runs its cleanup (down -v, engine stop, dockerd stop) instead of dying
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { interrupted = true; });
 
 /** Writes a stack's compose file; returns { dir, project, file, services }. */
 function writeStack(name) {
@@ -114,6 +118,7 @@ function tools(dockerEnv) {
 function cycle(tool, st, round, out) {
   const ms = [];
   const step = (i, a, change) => {
+    if (interrupted) throw new Error('interrupted');
     const r = tool.run(st, a, change);
     ms[i] = r.ms;
     fs.appendFileSync(out, `\n### ${tool.name} ${st.project} round ${round}: ${STEPS[i]} (${r.ms.toFixed(0)} ms)\n${r.out}`);
