@@ -20,7 +20,9 @@ export function applyDefaults(tree: Tree, project: string): void {
     if (isMap(s.networks) && 'default' in s.networks) usesDefault = true;
     implicitDependencies(s);
     // A secret without a target is mounted at /run/secrets/<source>; say so in the model.
-    if (Array.isArray(s.secrets)) for (const r of s.secrets) if (isMap(r) && typeof r.source === 'string' && r.target === undefined) r.target = `/run/secrets/${r.source}`;
+    // compose-go does the same for build secrets (loader/full-struct_test.go).
+    const lists = [s.secrets, isMap(s.build) ? s.build.secrets : undefined];
+    for (const list of lists) if (Array.isArray(list)) for (const r of list) if (isMap(r) && typeof r.source === 'string' && r.target === undefined) r.target = `/run/secrets/${r.source}`;
     if (s.pull_policy === 'if_not_present') s.pull_policy = 'missing';
     if (isMap(s.build)) {
       if (s.build.context === undefined) s.build.context = '.';

@@ -5,15 +5,18 @@
  * interpolation was off), so the output loads again to the same model.
  */
 import type { Project } from '../model/types.js';
+import { composeShape } from './compose-shape.js';
 
 const TOP = ['name', 'services', 'networks', 'volumes', 'secrets', 'configs'];
 
-export function canonicalObject(project: Project, escapeDollars = true): Record<string, unknown> {
+export function canonicalObject(project: Project, escapeDollars = true, format: 'json' | 'yaml' = 'json'): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const p = project as unknown as Record<string, unknown>;
   for (const k of TOP) if (p[k] !== undefined && !(k !== 'name' && k !== 'services' && isEmpty(p[k]))) out[k] = p[k];
   for (const k of Object.keys(p).filter((k) => k.startsWith('x-')).sort()) out[k] = p[k];
-  return normalize(out, escapeDollars, true) as Record<string, unknown>;
+  // normalize copies (so reshaping never touches the model), then sort again what was added.
+  const copy = normalize(out, escapeDollars, true) as Record<string, unknown>;
+  return normalize(composeShape(copy, format), false, true) as Record<string, unknown>;
 }
 
 function isEmpty(v: unknown): boolean {
@@ -37,7 +40,7 @@ function normalize(v: unknown, esc: boolean, top = false): unknown {
 }
 
 export async function renderProject(project: Project, format: 'yaml' | 'json', escapeDollars = true): Promise<string> {
-  const obj = canonicalObject(project, escapeDollars);
+  const obj = canonicalObject(project, escapeDollars, format);
   if (format === 'json') return JSON.stringify(obj, null, 2) + '\n';
   const { stringify } = await import('yaml');
   return stringify(obj, { lineWidth: 0, aliasDuplicateObjects: false, nullStr: 'null' });

@@ -90,20 +90,15 @@ export function parseVolumeShort(spec: string): ServiceVolume | string {
     ? { type: 'bind', source, target, bind: { create_host_path: true } }
     : { type: 'volume', source, target, volume: {} };
   if (mode !== undefined) {
+    // As compose-go's ParseVolume: ro/rw, nocopy and the bind options (SELinux label,
+    // propagation) are read whatever the volume's type (the option adds the `bind` or
+    // `volume` block); any other word, such as the old `cached`/`delegated`, is ignored.
     for (const opt of mode.split(',')) {
       if (opt === 'ro') v.read_only = true;
-      else if (opt === 'rw') v.read_only = false;
-      else if (opt === 'z' || opt === 'Z') {
-        if (v.type !== 'bind') return `volume option "${opt}" only applies to bind mounts in "${spec}"`;
-        v.bind!.selinux = opt;
-      } else if (opt === 'nocopy') {
-        if (v.type !== 'volume') return `volume option "nocopy" only applies to volumes in "${spec}"`;
-        v.volume!.nocopy = true;
-      } else if (PROPAGATION.includes(opt)) {
-        if (v.type !== 'bind') return `volume option "${opt}" only applies to bind mounts in "${spec}"`;
-        v.bind!.propagation = opt;
-      } else if (opt === 'cached' || opt === 'delegated' || opt === 'consistent') v.consistency = opt;
-      else return `invalid volume mode "${opt}" in "${spec}" (use ro, rw, z, Z, nocopy, or a propagation mode)`;
+      else if (opt === 'rw') delete v.read_only;
+      else if (opt === 'z' || opt === 'Z') (v.bind ??= {}).selinux = opt;
+      else if (opt === 'nocopy') v.volume = { ...v.volume, nocopy: true };
+      else if (PROPAGATION.includes(opt)) (v.bind ??= {}).propagation = opt;
     }
   }
   if (!target.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(target)) return `invalid volume "${spec}": the container path "${target}" must be absolute`;

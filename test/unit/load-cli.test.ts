@@ -99,7 +99,9 @@ describe('berth config', () => {
     }
     const rel = JSON.parse(berth(['config', '--no-path-resolution', '--format', 'json'], { cwd: path.join(FIX, 'canonical') }).out);
     expect(rel.services.app.build.context).toBe('.');
-    expect(rel.services.app.env_file[0].path).toBe('app.env');
+    // Like `docker compose config` (WithDiscardEnvFile): the files' values are in environment.
+    expect(rel.services.app.env_file).toBeUndefined();
+    expect(Object.keys(rel.services.app.environment ?? {}).length).toBeGreaterThan(0);
     const raw = berth(['config', '--no-interpolate', '--format', 'json'], { cwd: path.join(FIX, 'no-interpolate') });
     expect(JSON.parse(raw.out).services.app.image).toBe('app:${TAG:-latest}');
   });
