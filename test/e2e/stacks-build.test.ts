@@ -73,6 +73,9 @@ describe('the built stack', () => {
     expect(s.sh('web', 'cat /etc/greeting').stdout).toBe('hello again\n'); // the new image
     expect(s.sh('web', 'cat /usr/share/assets/greeting.txt').stdout).toBe('hello from the build\n'); // not re-seeded
     expect(s.sh('web', 'cat /usr/share/assets/pre-stop').stdout).toBe(`bye from ${before['built-web-1']!.slice(0, 12)}\n`);
+    // The replacement inherits the anonymous volume (Compose; -V would renew it).
+    expect(s.sh('web', 'cat /var/cache/web/entry').stdout).toBe('cached\n');
+    expect(s.ok(['volume', 'ls', '-q']).stdout.split('\n').filter((v) => /^[0-9a-f]{64}$/.test(v))).toHaveLength(1);
   });
 
   it('--wait-timeout fails when healthy comes too late', () => {

@@ -59,6 +59,7 @@ describe('the devloop stack', () => {
       // SIGQUIT reached the trap: `$${...}` stayed literal in the environment.
       expect(up.out()).toMatch(/^api-1 +\| graceful \$\{NOT_INTERPOLATED\}$/m);
       expect(up.out()).toContain('api-1 exited with code 0');
+      expect(up.out()).toMatch(/queue-1 exited with code \d+/);
     } finally {
       if (up.exitCode === null) up.kill('SIGKILL');
     }

@@ -103,6 +103,10 @@ describe('the ops stack', () => {
     expect(s.ok(['ps', '--services']).stdout.split('\n')).not.toContain('app');
     s.ok(['start', 'app']);
     expect(s.ps(P).find((r) => r.Service === 'app')!.State).toBe('running');
+    // restart also starts a stopped container, as Compose.
+    s.ok(['stop', 'app']);
+    s.ok(['restart', 'app']);
+    expect(s.ps(P).find((r) => r.Service === 'app')!.State).toBe('running');
     s.ok(['kill', 'app']);
     const app = s.ps(P).find((r) => r.Service === 'app')!;
     expect(app).toMatchObject({ State: 'exited', ExitCode: 137 });

@@ -109,8 +109,10 @@ describe('the platform stack', () => {
     expect(after['platform-metrics-1']).not.toBe(before['platform-metrics-1']); // network_mode: service:app
     expect(after['platform-store-1']).toBe(before['platform-store-1']);
     expect(s.ok(['logs', '--no-log-prefix', 'app']).stdout).toBe('app production red vault:app#key\n');
-    // depends_on app with restart: true: the proxy went through a stop and a start.
+    // depends_on app with restart: true: the same proxy container went through a stop and a start.
+    expect(after['edge-proxy']).toBe(before['edge-proxy']);
     expect(row('proxy').State).toBe('running');
+    expect(lines(s.ok(['logs', '--no-log-prefix', 'proxy']).stdout)).toEqual(['proxy for http://app.local', 'proxy for http://app.local']);
     expect(s.sh('metrics', 'timeout 3 wget -q -O - http://127.0.0.1:8080/index.html').stdout).toBe('<p>stored</p>\n');
   });
 
