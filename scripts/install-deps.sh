@@ -2,7 +2,7 @@
 # Installs what berth and its tests need on a fresh Debian machine, as root. Safe to run twice.
 set -eu
 cd "$(dirname "$0")/.."
-PKGS="crun runc conmon tini iptables iproute2 busybox-static skopeo umoci docker-registry attr apache2-utils curl procps util-linux tar"
+PKGS="crun runc conmon tini python3 iptables iproute2 busybox-static skopeo umoci docker-registry attr apache2-utils curl procps util-linux tar"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -7,7 +7,10 @@ import http from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
 import { EngineError, isEngineError } from './types.js';
 import type {
+  AttachOptions,
+  AttachResult,
   BuildOptions,
+  TerminalControl,
   ContainerCreateRequest,
   ContainerInspect,
   ContainerListOptions,
@@ -36,7 +39,7 @@ import type {
   VolumeCreateRequest,
   VolumeInspect,
 } from './types.js';
-import { API_VERSION, ARGS_HEADER, type EngineMethod, type ExecWireOptions, type Frame } from './protocol.js';
+import { API_VERSION, ARGS_HEADER, FRAME_RESIZE, FRAME_STDIN, FRAME_STDIN_END, encodeFrame, type AttachWireOptions, type EngineMethod, type ExecWireOptions, type Frame } from './protocol.js';
 
 interface CallOptions {
   /** Raw request body (uploads); args then travel in the header. */
@@ -71,6 +74,59 @@ async function* frames(res: Readable): AsyncGenerator<Frame> {
     }
   }
   if (buf.trim()) yield JSON.parse(buf) as Frame;
+}
+
+/**
+ * The calling process's terminal, when the input given is that terminal (a tty exec or attach
+ * from an interactive CLI): its size now and on SIGWINCH (Node's 'resize' on stdout).
+ */
+function processTerminal(stdin: unknown): TerminalControl | undefined {
+  const out = process.stdout;
+  if (!(stdin as { isTTY?: boolean } | undefined)?.isTTY || !out.isTTY) return undefined;
+  const size = () => ({ rows: out.rows, cols: out.columns });
+  return {
+    size: size(),
+    onResize: (l) => {
+      const f = () => l(size());
+      out.on('resize', f);
+      return () => out.off('resize', f);
+    },
+  };
+}
+
+/** A framed request body carrying stdin, its end, and resizes; close() ends it and lets go of stdin. */
+function framedBody(stdin: ExecOptions['stdin'], term: TerminalControl | undefined): { stream: PassThrough; close(): void } {
+  const stream = new PassThrough();
+  const put = (type: number, payload?: Buffer | string) => {
+    if (!stream.writableEnded) stream.write(encodeFrame(type, payload));
+  };
+  let unfollow = term?.onResize?.((s) => put(FRAME_RESIZE, `${s.rows} ${s.cols}`)) ?? (() => {});
+  let detach = () => {};
+  if (typeof stdin === 'string' || Buffer.isBuffer(stdin)) {
+    put(FRAME_STDIN, stdin);
+    put(FRAME_STDIN_END);
+  } else if (stdin) {
+    const onData = (b: Buffer | string) => put(FRAME_STDIN, typeof b === 'string' ? Buffer.from(b) : b);
+    const onEnd = () => put(FRAME_STDIN_END);
+    stdin.on('data', onData);
+    stdin.once('end', onEnd);
+    stdin.resume();
+    detach = () => {
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      // a terminal or pipe left flowing would keep this process alive
+      stdin.pause();
+    };
+  }
+  return {
+    stream,
+    close() {
+      unfollow();
+      unfollow = () => {};
+      detach();
+      stream.end();
+    },
+  };
 }
 
 export class EngineClient implements Engine {
@@ -288,6 +344,7 @@ export class EngineClient implements Engine {
     return this.iterate('containerLogs', [id, opts], signal);
   }
   containerExec(id: string, opts: ExecOptions, onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void): Promise<ExecResult> {
+    if (opts.tty && !opts.detach) return this.execTty(id, opts, onOutput);
     const { stdin, ...rest } = opts;
     const wire: ExecWireOptions = { stream: !!onOutput, stdin: stdin !== undefined };
     // Exec always travels as an upload (args in the header) so stdin can be the body.
@@ -298,6 +355,43 @@ export class EngineClient implements Engine {
         if ('o' in f) onOutput?.(f.o[0], Buffer.from(f.o[1], 'base64'));
       },
     });
+  }
+  /** tty exec: stdin and resizes travel as frames in the request body (protocol.ts). */
+  private async execTty(id: string, opts: ExecOptions, onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void): Promise<ExecResult> {
+    const { stdin, terminal, ...rest } = opts;
+    const term = terminal ?? processTerminal(stdin);
+    const body = framedBody(stdin, term);
+    const wire: ExecWireOptions = { stream: !!onOutput, stdin: stdin !== undefined, framed: true, ...(term?.size ? { size: term.size } : {}) };
+    try {
+      return await this.call<ExecResult>('containerExec', [id, rest, wire], {
+        body: body.stream,
+        onFrame: (f) => {
+          if ('o' in f) onOutput?.(f.o[0], Buffer.from(f.o[1], 'base64'));
+        },
+      });
+    } finally {
+      body.close();
+    }
+  }
+  async containerAttach(id: string, opts: AttachOptions, onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => void): Promise<AttachResult> {
+    const { stdin, terminal, signal, start } = opts;
+    const term = terminal ?? processTerminal(stdin);
+    const body = framedBody(stdin, term);
+    const wire: AttachWireOptions = { stdin: stdin !== undefined, ...(term?.size ? { size: term.size } : {}) };
+    try {
+      return await this.call<AttachResult>('containerAttach', [id, { start: !!start }, wire], {
+        body: body.stream,
+        signal,
+        onFrame: (f) => {
+          if ('o' in f) onOutput(f.o[0], Buffer.from(f.o[1], 'base64'));
+        },
+      });
+    } catch (e) {
+      if (signal?.aborted) return { detached: true };
+      throw e;
+    } finally {
+      body.close();
+    }
   }
   containerTop(id: string, psArgs?: string): Promise<TopResult> {
     return this.call('containerTop', psArgs === undefined ? [id] : [id, psArgs]);

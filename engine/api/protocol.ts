@@ -13,6 +13,10 @@
  *                                  {"r": result}                 the result, last frame
  *                                  {"e": {code, message, details}}  an EngineError, last frame
  *   download methods (imageSave) 200, application/x-tar: the raw archive; or an NDJSON error
+ *   framed request body          tty exec and attach (two-way streams on one HTTP exchange):
+ *                                frames of [type u8][length u32 BE][payload]: 0 stdin bytes,
+ *                                1 a resize ("ROWS COLS"), 2 end of stdin. The body stays open
+ *                                until the answer comes, so resizes can follow at any time.
  *
  * Closing the connection aborts the call on the daemon side (events, logs, wait, exec stop).
  * Why one generic shape instead of REST routes: the Engine interface is the contract; a
@@ -32,9 +36,10 @@ export const SOCKET_NAME = 'engine.sock';
  * - upload: raw body is the first parameter (a Readable); other args in the header
  * - upload-progress: upload + progress (imageLoad)
  * - download: result is a Readable sent raw (imageSave)
- * - exec: containerExec (stdin as the raw body when given, output as {"o"} frames)
+ * - exec: containerExec (stdin as the raw body when given, or a framed body for tty; output as {"o"} frames)
+ * - attach: containerAttach (always a framed body; output as {"o"} frames)
  */
-export type MethodKind = 'call' | 'iterate' | 'progress' | 'upload' | 'upload-progress' | 'download' | 'exec';
+export type MethodKind = 'call' | 'iterate' | 'progress' | 'upload' | 'upload-progress' | 'download' | 'exec' | 'attach';
 
 export type EngineMethod = keyof Engine;
 
@@ -70,6 +75,7 @@ export const METHODS: Record<EngineMethod, MethodKind> = {
   containerWait: 'call',
   containerLogs: 'iterate',
   containerExec: 'exec',
+  containerAttach: 'attach',
   containerTop: 'call',
   containerStats: 'call',
   containerSync: 'call',
@@ -103,6 +109,44 @@ export interface ExecWireOptions {
   stream: boolean;
   /** The request body is the process's stdin. */
   stdin: boolean;
+  /** The body is framed (FRAME_*): stdin, resizes and the end of stdin. */
+  framed?: boolean;
+  /** The client's terminal size at the start (tty). */
+  size?: { rows: number; cols: number };
+}
+
+/** containerAttach's plain arguments: [id, {start}, AttachWireOptions]. */
+export interface AttachWireOptions {
+  stdin: boolean;
+  size?: { rows: number; cols: number };
+}
+
+export const FRAME_STDIN = 0;
+export const FRAME_RESIZE = 1;
+export const FRAME_STDIN_END = 2;
+
+export function encodeFrame(type: number, payload: Buffer | string = ''): Buffer {
+  const p = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  const h = Buffer.alloc(5);
+  h.writeUInt8(type, 0);
+  h.writeUInt32BE(p.length, 1);
+  return Buffer.concat([h, p]);
+}
+
+/** Splits a framed body back into frames, whatever the chunking. */
+export class FrameDecoder {
+  private buf: Buffer = Buffer.alloc(0);
+  push(chunk: Buffer): { type: number; payload: Buffer }[] {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    const out: { type: number; payload: Buffer }[] = [];
+    while (this.buf.length >= 5) {
+      const len = this.buf.readUInt32BE(1);
+      if (this.buf.length < 5 + len) break;
+      out.push({ type: this.buf[0]!, payload: this.buf.subarray(5, 5 + len) });
+      this.buf = this.buf.subarray(5 + len);
+    }
+    return out;
+  }
 }
 
 export interface WireError {

@@ -225,6 +225,9 @@ export interface ContainerCreateRequest {
   labels?: Record<string, string>;
   tty?: boolean;
   openStdin?: boolean;
+  /** Docker's StdinOnce: the container's stdin closes when the first attached client's input
+   *  ends (`run -i` attached). Otherwise it stays open across attaches. */
+  stdinOnce?: boolean;
   mounts?: MountSpec[];
   network?: NetworkModeSpec;
   ports?: PortBinding[];
@@ -374,6 +377,23 @@ export interface LogLine {
   line: string;
 }
 
+/** A terminal's size in character cells. */
+export interface TerminalSize {
+  rows: number;
+  cols: number;
+}
+
+/**
+ * The client's terminal, for tty exec/attach: its size at the start and its later sizes
+ * (SIGWINCH). The HTTP client fills this in from process.stdout when the caller's stdin is a
+ * terminal and no control is given.
+ */
+export interface TerminalControl {
+  size?: TerminalSize;
+  /** Subscribes to size changes; returns the unsubscribe. */
+  onResize?(listener: (size: TerminalSize) => void): () => void;
+}
+
 export interface ExecOptions {
   cmd: string[];
   env?: string[];
@@ -381,9 +401,30 @@ export interface ExecOptions {
   workingDir?: string;
   privileged?: boolean;
   tty?: boolean;
-  /** Feed this to the process's stdin (non-interactive exec). */
+  /** Feed this to the process's stdin (with tty: raw keystrokes; Ctrl+C and Ctrl+D are bytes the pty turns into SIGINT/EOF). */
   stdin?: Readable | Buffer | string;
   detach?: boolean;
+  /** tty only: the size and resizes of the client's terminal. */
+  terminal?: TerminalControl;
+}
+
+/** containerAttach: the streams of a container's main process (docker attach / run -it). */
+export interface AttachOptions {
+  /** Input for the container's stdin (it needs openStdin). Its end closes the container's stdin only when it was created with stdinOnce. */
+  stdin?: Readable | Buffer | string;
+  /** Start the container once attached, so no output is lost (run -a/-it, start -a). */
+  start?: boolean;
+  /** tty containers: the size and resizes of the client's terminal. */
+  terminal?: TerminalControl;
+  /** Ends the attachment (detach) without touching the container. */
+  signal?: AbortSignal;
+}
+
+export interface AttachResult {
+  /** The container's exit code, when the attachment ended because it exited. */
+  exitCode?: number;
+  /** The attachment ended first (the signal, or the connection). */
+  detached?: boolean;
 }
 
 export interface ExecResult {
@@ -570,7 +611,14 @@ export interface Engine {
   /** Resolves with the exit code once the condition holds. */
   containerWait(id: string, opts?: { condition?: 'not-running' | 'next-exit' | 'removed' }, signal?: AbortSignal): Promise<{ exitCode: number }>;
   containerLogs(id: string, opts: LogOptions, signal?: AbortSignal): AsyncIterable<LogLine>;
+  /** tty: a pty for the process (its output then comes as 'stdout' only). */
   containerExec(id: string, opts: ExecOptions, onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void): Promise<ExecResult>;
+  /**
+   * Attaches to the main process's streams (its pty when created with tty) until it exits or
+   * the attachment is ended; with start, starts it first without losing output. Optional:
+   * implementations without it make callers fall back to logs.
+   */
+  containerAttach?(id: string, opts: AttachOptions, onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => void): Promise<AttachResult>;
   containerTop(id: string, psArgs?: string): Promise<TopResult>;
   containerStats(id: string): Promise<ContainerStats>;
   containerSync(id: string, ops: SyncOp[]): Promise<SyncResult>;

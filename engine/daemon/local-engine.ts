@@ -4,7 +4,10 @@
  * use (for image rm/prune), the build runner handed to the image store, info and disk usage.
  */
 import type { Readable } from 'node:stream';
+import { EngineError } from '../api/types.js';
 import type {
+  AttachOptions,
+  AttachResult,
   BuildOptions,
   ContainerCreateRequest,
   ContainerInspect,
@@ -33,7 +36,7 @@ import type {
   VolumeCreateRequest,
   VolumeInspect,
 } from '../api/types.js';
-import type { EngineContext } from '../common/contracts.js';
+import type { ContainerManager, EngineContext } from '../common/contracts.js';
 import type { Parts } from './parts.js';
 
 export interface LocalEngineOptions {
@@ -190,6 +193,12 @@ export class LocalEngine implements Engine {
   }
   containerExec(id: string, opts: ExecOptions, onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void): Promise<ExecResult> {
     return this.parts.containers.containerExec(id, opts, onOutput);
+  }
+  containerAttach(id: string, opts: AttachOptions, onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => void): Promise<AttachResult> {
+    // not in the ContainerManager contract (engine/common/contracts.ts): the real manager has it
+    const c = this.parts.containers as ContainerManager & Partial<Pick<Engine, 'containerAttach'>>;
+    if (!c.containerAttach) return Promise.reject(new EngineError('INVALID', 'this engine cannot attach to containers'));
+    return c.containerAttach(id, opts, onOutput);
   }
   containerTop(id: string, psArgs?: string): Promise<TopResult> {
     return this.parts.containers.containerTop(id, psArgs ?? undefined);

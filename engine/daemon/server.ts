@@ -4,9 +4,23 @@
  * without root.
  */
 import http from 'node:http';
-import type { Readable } from 'node:stream';
-import { EngineError, isEngineError, type Engine, type ExecOptions, type ProgressEvent } from '../api/types.js';
-import { ARGS_HEADER, API_VERSION, METHODS, SIGNAL_PARAM, isEngineMethod, type ExecWireOptions, type Frame, type WireError } from '../api/protocol.js';
+import { PassThrough, type Readable } from 'node:stream';
+import { EngineError, isEngineError, type AttachOptions, type Engine, type ExecOptions, type ProgressEvent, type TerminalControl, type TerminalSize } from '../api/types.js';
+import {
+  ARGS_HEADER,
+  API_VERSION,
+  FRAME_RESIZE,
+  FRAME_STDIN,
+  FRAME_STDIN_END,
+  FrameDecoder,
+  METHODS,
+  SIGNAL_PARAM,
+  isEngineMethod,
+  type AttachWireOptions,
+  type ExecWireOptions,
+  type Frame,
+  type WireError,
+} from '../api/protocol.js';
 
 export interface ServerOptions {
   log?: (msg: string) => void;
@@ -30,6 +44,35 @@ async function readJsonBody(req: http.IncomingMessage): Promise<unknown[]> {
   const v = JSON.parse(text) as unknown;
   if (!Array.isArray(v)) throw new EngineError('INVALID', 'request body must be a JSON array of arguments');
   return v;
+}
+
+/** A framed request body (protocol.ts) → the stdin stream and a TerminalControl fed by resize frames. */
+function unframe(req: http.IncomingMessage, size?: TerminalSize): { stdin: PassThrough; terminal: TerminalControl } {
+  const stdin = new PassThrough();
+  const listeners = new Set<(s: TerminalSize) => void>();
+  const dec = new FrameDecoder();
+  req.on('data', (chunk: Buffer) => {
+    for (const f of dec.push(chunk)) {
+      if (f.type === FRAME_STDIN && !stdin.writableEnded) stdin.write(f.payload);
+      else if (f.type === FRAME_STDIN_END) stdin.end();
+      else if (f.type === FRAME_RESIZE) {
+        const [rows, cols] = f.payload.toString().split(' ').map(Number);
+        if (rows! > 0 && cols! > 0) for (const l of listeners) l({ rows: rows!, cols: cols! });
+      }
+    }
+  });
+  req.on('end', () => stdin.end());
+  req.on('error', () => stdin.end());
+  return {
+    stdin,
+    terminal: {
+      ...(size ? { size } : {}),
+      onResize: (l) => {
+        listeners.add(l);
+        return () => listeners.delete(l);
+      },
+    },
+  };
 }
 
 function headerArgs(req: http.IncomingMessage): unknown[] {
@@ -106,7 +149,7 @@ export function createEngineServer(engine: Engine, opts: ServerOptions = {}): ht
       const upload = kind === 'upload' || kind === 'upload-progress';
       let args: unknown[];
       if (upload) args = [req as Readable, ...headerArgs(req)];
-      else if (kind === 'exec') args = headerArgs(req);
+      else if (kind === 'exec' || kind === 'attach') args = headerArgs(req);
       else args = await readJsonBody(req);
 
       const sigIdx = SIGNAL_PARAM[method];
@@ -166,13 +209,28 @@ export function createEngineServer(engine: Engine, opts: ServerOptions = {}): ht
         case 'exec': {
           const [id, execOpts, wire] = args as [string, ExecOptions, ExecWireOptions | undefined];
           const o: ExecOptions = { ...execOpts };
-          if (wire?.stdin) o.stdin = req;
+          if (wire?.framed) {
+            const u = unframe(req, wire.size);
+            if (wire.stdin) o.stdin = u.stdin;
+            o.terminal = u.terminal;
+          } else if (wire?.stdin) o.stdin = req;
           else req.resume();
           const onOutput = wire?.stream
             ? (stream: 'stdout' | 'stderr', chunk: Buffer) => frame({ o: [stream, chunk.toString('base64')] })
             : undefined;
           startNdjson();
           const r = await engine.containerExec(id, o, onOutput);
+          frame({ r });
+          res.end();
+          return;
+        }
+        case 'attach': {
+          if (!engine.containerAttach) throw new EngineError('INVALID', 'this engine cannot attach to containers');
+          const [id, attachOpts, wire] = args as [string, { start?: boolean }, AttachWireOptions | undefined];
+          const u = unframe(req, wire?.size);
+          const o: AttachOptions = { start: !!attachOpts?.start, terminal: u.terminal, signal: ac.signal, ...(wire?.stdin ? { stdin: u.stdin } : {}) };
+          startNdjson();
+          const r = await engine.containerAttach(id, o, (stream, chunk) => frame({ o: [stream, chunk.toString('base64')] }));
           frame({ r });
           res.end();
           return;

@@ -25,6 +25,8 @@ export interface ConmonOptions {
   socketDir: string;
   stdin?: boolean;
   terminal?: boolean;
+  /** With stdin: a detaching attach client does not close the container's stdin (not StdinOnce). */
+  leaveStdinOpen?: boolean;
   timeoutMs?: number;
 }
 
@@ -47,6 +49,7 @@ export function conmonArgs(o: ConmonOptions): string[] {
   ];
   if (o.logSizeMax > 0) a.push('--log-size-max', String(o.logSizeMax));
   if (o.stdin) a.push('-i');
+  if (o.stdin && o.leaveStdinOpen) a.push('--leave-stdin-open');
   if (o.terminal) a.push('-t');
   return a;
 }

@@ -15,6 +15,7 @@ import { secureJoin } from './fsops.js';
 import { signalNumber } from './signals.js';
 import { mergeEnv, type OciSpec } from './spec.js';
 import { resolveUser } from './users.js';
+import { runTtyHelper } from './interactive.js';
 
 async function readIn(rootfs: string, p: string): Promise<string | undefined> {
   try {
@@ -33,11 +34,16 @@ export async function execProcess(o: {
   opts: ExecOptions;
   onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
   timeoutMs?: number;
+  /** tty exec: the terminal helper (ttyhelper.ts) and Python to run it. */
+  tty?: { python: string; helper: string; runDir: string };
 }): Promise<ExecResult> {
   const { opts, onOutput, timeoutMs } = o;
   if (!opts.cmd.length) throw new EngineError('INVALID', 'exec needs a command');
   const spec = JSON.parse(await fsp.readFile(path.join(o.dir, 'config.json'), 'utf8')) as OciSpec;
-  const proc: OciSpec['process'] = { ...spec.process, terminal: false, args: opts.cmd };
+  const tty = !!opts.tty && !opts.detach && !!o.tty;
+  const proc: OciSpec['process'] & { consoleSize?: { height: number; width: number } } = { ...spec.process, terminal: tty, args: opts.cmd };
+  const size = opts.terminal?.size;
+  if (tty && size) proc.consoleSize = { height: size.rows, width: size.cols };
   proc.env = mergeEnv(spec.process.env, opts.env);
   if (opts.workingDir) proc.cwd = opts.workingDir;
   if (opts.user) {
@@ -52,6 +58,11 @@ export async function execProcess(o: {
   await fsp.writeFile(file, JSON.stringify(proc));
   try {
     const args = o.runtime.execArgs(o.id, file, { detach: opts.detach });
+    if (tty) {
+      const sock = path.join(o.tty!.runDir, `tty-${newId().slice(0, 12)}.sock`);
+      const rtArgs = [o.runtime.wrapper, ...args.slice(0, -1), '--console-socket', sock, args[args.length - 1]!];
+      return await runTtyHelper({ python: o.tty!.python, helper: o.tty!.helper, args: ['exec', sock, ...rtArgs], stdin: opts.stdin, terminal: opts.terminal, onOutput, timeoutMs });
+    }
     return await new Promise<ExecResult>((resolve, reject) => {
       const child = spawn(o.runtime.wrapper, args, { stdio: ['pipe', 'pipe', 'pipe'] });
       const out: Buffer[] = [];

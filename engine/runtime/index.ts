@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { findPython } from './ttyhelper.js';
 import type { ContainerManager, EngineContext, ImageStore, NetworkManager, VolumeManager } from '../common/contracts.js';
 import { detectCgroups, hasSwapAccounting, type CgroupLayout } from '../cgroups/index.js';
 import { OciRuntime, type NsMode, type RuntimeName } from './driver.js';
@@ -87,5 +88,5 @@ export function createContainerManager(
   const conmon = which('conmon');
   if (!conmon) throw new Error('conmon not found: install it (apt-get install conmon)');
   const mntns = choice.nsMode === 'engine-ns' && layout.unified ? new EngineMountNs(ctx.naming.root, layout.unified, ctx.log) : undefined;
-  return new Manager(ctx, { ...deps, runtime, runtimeFor, mntns, cgroups: layout, facts: hostFacts(layout), conmon, pollMs: opts.pollMs, logSizeMax: opts.logSizeMax });
+  return new Manager(ctx, { ...deps, runtime, runtimeFor, mntns, cgroups: layout, facts: hostFacts(layout), conmon, python: findPython(opts.env ?? process.env), pollMs: opts.pollMs, logSizeMax: opts.logSizeMax });
 }

@@ -16,6 +16,8 @@ import type {
   ContainerListOptions,
   ContainerStats,
   ContainerSummary,
+  AttachOptions,
+  AttachResult,
   ExecOptions,
   ExecResult,
   LogLine,
@@ -43,6 +45,8 @@ import { resolveUser } from './users.js';
 import { isAlive, procStartTime, readPidFile } from './procfs.js';
 import { createBuildRunner } from './build.js';
 import { execProcess } from './execproc.js';
+import { followTerminal, resizeConmon, startHelper, type HelperRun } from './interactive.js';
+import { writeTtyHelper } from './ttyhelper.js';
 import { toInspect, toSummary } from './views.js';
 import { listFilter } from './filters.js';
 import { signalNumber } from './signals.js';
@@ -59,6 +63,8 @@ export interface ManagerDeps {
   cgroups: CgroupLayout;
   facts: HostFacts;
   conmon: string;
+  /** Python 3 for the terminal helper (tty exec, attach); without it those calls fail clearly. */
+  python?: string;
   logSizeMax?: number;
   pollMs?: number;
 }
@@ -88,6 +94,8 @@ export class Manager implements ContainerManager {
   private creating = 0;
   /** Names of creates in flight, so two concurrent creates cannot take the same name. */
   private readonly pendingNames = new Set<string>();
+  /** The terminal helper, written at init when Python is there. */
+  private tty?: { python: string; helper: string; runDir: string };
 
   constructor(
     private readonly ctx: EngineContext,
@@ -103,6 +111,7 @@ export class Manager implements ContainerManager {
     await fsp.mkdir(this.p.exitDir, { recursive: true });
     await fsp.mkdir(this.p.socketDir, { recursive: true });
     await this.d.runtime.prepare();
+    if (this.d.python) this.tty = { python: this.d.python, helper: await writeTtyHelper(this.p.run), runDir: this.p.run };
     for (const rec of await loadRecords(this.p, this.ctx.log)) {
       this.recs.set(rec.id, rec);
       this.live.set(rec.id, { backoffMs: 0, exitWaiters: [] });
@@ -371,7 +380,7 @@ export class Manager implements ContainerManager {
     });
   }
 
-  private async startNow(rec: ContainerRecord): Promise<void> {
+  private async startNow(rec: ContainerRecord, hooks: { beforeStart?: () => Promise<void> } = {}): Promise<void> {
     const id = rec.id;
     // the previous run's teardown may still be going (see processExit)
     await this.live.get(id)?.exitHandling;
@@ -425,6 +434,9 @@ export class Manager implements ContainerManager {
         logPath: this.p.log(id),
         logSizeMax: this.d.logSizeMax ?? 32 * 1024 * 1024,
         socketDir: this.p.socketDir,
+        terminal: !!rec.config.tty,
+        stdin: !!rec.config.openStdin,
+        leaveStdinOpen: !rec.config.stdinOnce,
       });
       const conmonPid = readPidFile(this.p.conmonPid(id)) ?? 0;
       rec.state = {
@@ -438,6 +450,8 @@ export class Manager implements ContainerManager {
         oomKilled: false,
       };
       lap('create');
+      stage = 'attach';
+      await hooks.beforeStart?.();
       stage = 'start';
       await this.rt(rec).start(id);
       lap('start');
@@ -849,7 +863,55 @@ export class Manager implements ContainerManager {
 
   /** Runs a process in the container through `runtime exec --process`. */
   private execIn(rec: ContainerRecord, opts: ExecOptions, onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void, timeoutMs?: number): Promise<ExecResult> {
-    return execProcess({ runtime: this.rt(rec), id: rec.id, dir: this.p.dir(rec.id), availableCaps: this.d.facts.availableCaps, opts, onOutput, timeoutMs });
+    if (opts.tty && !opts.detach && !this.tty) throw new EngineError('RUNTIME', 'exec -t needs python3 on the engine host (apt-get install python3)');
+    return execProcess({ runtime: this.rt(rec), id: rec.id, dir: this.p.dir(rec.id), availableCaps: this.d.facts.availableCaps, opts, onOutput, timeoutMs, tty: this.tty });
+  }
+
+  // ---------------------------------------------------------------- attach
+
+  async containerAttach(ref: string, opts: AttachOptions, onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => void): Promise<AttachResult> {
+    const rec = this.get(ref);
+    const tty = this.tty;
+    if (!tty) throw new EngineError('RUNTIME', 'attach needs python3 on the engine host (apt-get install python3)');
+    const attachDir = path.join(this.p.socketDir, rec.id.slice(0, 12));
+    // Input only reaches a container created with stdin open (docker run -i); otherwise it is not sent.
+    const stdin = rec.config.openStdin ? opts.stdin : undefined;
+    let run: HelperRun | undefined;
+    const connect = async () => {
+      run = startHelper({ python: tty.python, helper: tty.helper, args: ['attach', attachDir, ...(stdin !== undefined ? ['close-stdin'] : [])], stdin, onOutput });
+      await run.ready;
+    };
+    if (opts.start) {
+      await this.serial(rec.id, async () => {
+        if (rec.state.status === 'running') return connect();
+        if (rec.state.status === 'paused') throw new EngineError('CONFLICT', `container ${rec.name} is paused: unpause it instead`);
+        if (rec.state.status === 'removing') throw new EngineError('CONFLICT', `container ${rec.name} is being removed`);
+        const l = this.liveOf(rec.id);
+        if (l.restartTimer) clearTimeout(l.restartTimer);
+        l.restartTimer = undefined;
+        rec.manuallyStopped = false;
+        l.backoffMs = 0;
+        await this.startNow(rec, { beforeStart: connect });
+      });
+    } else {
+      if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw new EngineError('CONFLICT', 'You cannot attach to a stopped container, start it first');
+      await connect();
+    }
+    const r = run!;
+    const unfollow = rec.config.tty ? followTerminal(opts.terminal, (s) => resizeConmon(path.join(this.p.dir(rec.id), 'ctl'), s)) : () => {};
+    const onAbort = () => r.stop();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await r.done;
+    } finally {
+      unfollow();
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+    if (opts.signal?.aborted) return { detached: true };
+    // conmon closes the socket when the container exits: wait for the exit to be recorded
+    await this.waitExit(rec);
+    if (rec.state.status === 'running' || rec.state.status === 'paused') return { detached: true };
+    return { exitCode: rec.state.exitCode };
   }
 
   async containerTop(ref: string, psArgs?: string): Promise<TopResult> {

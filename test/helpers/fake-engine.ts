@@ -14,6 +14,8 @@
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import {
+  type AttachOptions,
+  type AttachResult,
   EngineError,
   type ContainerCreateRequest,
   type ContainerInspect,
@@ -826,6 +828,13 @@ export class FakeEngine implements Engine {
     const stdout = echo ? `${echo[1]}\n` : '';
     if (stdout) onOutput?.('stdout', Buffer.from(stdout));
     return { exitCode: exit ? Number(exit[1]) : 0, stdout: onOutput ? '' : stdout, stderr: '' };
+  }
+
+  /** The fake has no processes to attach to: the container must exist, then the call is refused. */
+  async containerAttach(idOrName: string, _opts: AttachOptions, _onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => void): Promise<AttachResult> {
+    this.record('containerAttach', idOrName);
+    this.container(idOrName);
+    throw new EngineError('INVALID', 'the fake engine cannot attach to containers');
   }
 
   async containerTop(idOrName: string): Promise<TopResult> {
