@@ -56,6 +56,7 @@ function toDuration(v: unknown): unknown {
 
 function toBytes(v: unknown): unknown {
   if (typeof v !== 'string' && typeof v !== 'number') return v;
+  if (String(v).trim() === '-1') return '-1';
   const n = parseSize(v);
   return n === undefined ? v : String(n);
 }

@@ -123,6 +123,8 @@ function checkUnits(ctx: LoadContext, s: Service, base: Path, at: At): void {
   for (const keys of SIZES) {
     const v = get(s, keys);
     if (v === undefined || v === null || (typeof v === 'string' && !ctx.interpolate && v.includes('$'))) continue;
+    // -1 is "unlimited" for memswap_limit, which compose-go reads as any byte count.
+    if (keys[0] === 'memswap_limit' && String(v).trim() === '-1') continue;
     if ((typeof v !== 'string' && typeof v !== 'number') || parseSize(v) === undefined) {
       ctx.diag.error('invalid-value', `${[...base, ...keys].join('.')}: "${String(v)}" is not a size (write e.g. "512m", "1g", or bytes)`, at(s, base, ...keys));
     }

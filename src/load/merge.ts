@@ -116,7 +116,12 @@ function mergeValue(ctx: LoadContext, base: unknown, over: unknown, path: Path):
         const k = rule.key(from[i]);
         if (k !== undefined && index.has(k)) {
           const at = index.get(k)!;
-          out[at] = isMap(out[at]) && isMap(from[i]) ? mergeValue(ctx, out[at], from[i], [...path, at]) : from[i];
+          // A mount that changes type (volume → bind) is a new mount: merging would keep the
+          // old type's options (`volume: {}` beside `bind`).
+          const prev = out[at];
+          const next = from[i];
+          const sameKind = isMap(prev) && isMap(next) && (prev.type === undefined || next.type === undefined || prev.type === next.type);
+          out[at] = sameKind ? mergeValue(ctx, prev, next, [...path, at]) : next;
           locs[at] = ctx.src.key(from, i);
           return;
         }
