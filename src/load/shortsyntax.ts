@@ -3,7 +3,6 @@
  * string error message when the text is malformed; the canonical pass turns it into a
  * diagnostic at the right line.
  */
-import path from 'node:path';
 import type { PortConfig, ServiceVolume } from '../model/types.js';
 
 const PROTOCOLS = ['tcp', 'udp', 'sctp'];
@@ -82,10 +81,12 @@ export function parseVolumeShort(spec: string): ServiceVolume | string {
   const parts = splitVolume(spec);
   if (parts.length === 0 || parts.length > 3 || parts.some((p) => p === '')) return `invalid volume "${spec}" (expected [SOURCE:]TARGET[:MODE])`;
   if (parts.length === 1) {
-    return { type: 'volume', target: cleanTarget(parts[0]!), volume: {} };
+    return { type: 'volume', target: parts[0]!, volume: {} };
   }
   const [source, rawTarget, mode] = parts as [string, string, string | undefined];
-  const target = cleanTarget(rawTarget);
+  // The container path stays as written ("/media/"): compose-go's ParseVolume keeps it, and
+  // docker compose cleans it only when it creates the mount.
+  const target = rawTarget;
   const v: ServiceVolume = isBindSource(source)
     ? { type: 'bind', source, target, bind: { create_host_path: true } }
     : { type: 'volume', source, target, volume: {} };
@@ -105,11 +106,6 @@ export function parseVolumeShort(spec: string): ServiceVolume | string {
   return v;
 }
 
-/** "/data/" and "/a/../b" name the same container path as "/data" and "/b" (as Compose cleans it). */
-function cleanTarget(t: string): string {
-  if (!t.startsWith('/')) return t;
-  return path.posix.normalize(t).replace(/(.)\/$/, '$1');
-}
 
 /** Splits on ':' but keeps a Windows drive letter ("C:\x") in one piece. */
 function splitVolume(spec: string): string[] {
