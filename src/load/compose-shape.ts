@@ -4,7 +4,8 @@
  * (facts from compose-go `types/types.go` json tags and `loader/full-struct_test.go`):
  *  - sizes are byte counts written as strings (`UnitBytes`: "536870912"), durations are
  *    Go durations (`time.Duration.String()`: "1m30s", "1m0s", "500ms");
- *  - `false` of an omitempty boolean is not printed (privileged, read_only, tty, ...);
+ *  - an empty value of an omitempty field is not printed (`false`, 0, "", [], {}: see
+ *    SERVICE_KEEP_EMPTY for the service fields Go prints anyway);
  *  - extra_hosts is a sorted list of "host=ip";
  *  - env_file is dropped: `docker compose` loads with WithDiscardEnvFile, so the files'
  *    values are already in `environment`.
@@ -67,9 +68,20 @@ function mapKeys(o: unknown, keys: string[], f: (v: unknown) => unknown): void {
 }
 
 const SERVICE_BYTES = ['mem_limit', 'mem_reservation', 'memswap_limit', 'shm_size'];
-const SERVICE_FALSE = ['privileged', 'read_only', 'tty', 'stdin_open', 'oom_kill_disable', 'use_api_socket'];
+/**
+ * Service fields Go prints even when empty: pointers to structs ({} when set) and to scalars
+ * (init: false), and the two ShellCommands. Every other service field is `omitempty`: an empty
+ * string (`platform: ${DOCKER_PLATFORM:-}`), false, 0, [] or {} is not printed.
+ */
+const SERVICE_KEEP_EMPTY = new Set(['command', 'entrypoint', 'healthcheck', 'deploy', 'build', 'logging', 'blkio_config', 'develop', 'credential_spec', 'provider', 'extends', 'init', 'attach', 'scale']);
 const HEALTH_DURATIONS = ['interval', 'timeout', 'start_period', 'start_interval'];
 const UPDATE_DURATIONS = ['delay', 'monitor'];
+
+function isGoZero(v: unknown): boolean {
+  if (v === '' || v === false || v === 0) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return isObj(v) && Object.keys(v).length === 0;
+}
 
 function dropFalse(o: unknown, keys: string[]): void {
   if (!isObj(o)) return;
@@ -86,7 +98,10 @@ function shapeService(s: Obj, json: boolean): void {
   if (Array.isArray(s.extra_hosts)) s.extra_hosts = [...s.extra_hosts].sort();
   mapKeys(s, SERVICE_BYTES, toBytes);
   mapKeys(s, ['stop_grace_period'], toDuration);
-  dropFalse(s, SERVICE_FALSE);
+  for (const [k, v] of Object.entries(s)) {
+    const zero = isGoZero(v) || (SERVICE_BYTES.includes(k) && v === '0');
+    if (zero && !SERVICE_KEEP_EMPTY.has(k) && !k.startsWith('x-')) delete s[k];
+  }
   if (isObj(s.healthcheck)) {
     mapKeys(s.healthcheck, HEALTH_DURATIONS, toDuration);
     dropFalse(s.healthcheck, ['disable']);
