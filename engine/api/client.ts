@@ -171,6 +171,9 @@ export class EngineClient implements Engine {
         const body = opts.body!;
         body.on('error', (e) => req.destroy(e));
         body.pipe(req);
+        // Node sends the headers with the first body chunk: an interactive body may stay silent
+        // (nobody types yet), and the daemon must start the call all the same.
+        req.flushHeaders();
       }
     });
   }

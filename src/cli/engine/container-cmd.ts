@@ -104,6 +104,8 @@ async function createFrom(io: Io, engine: Engine, image: string, command: string
   // Attached runs remove the container themselves after reading its last logs and exit code;
   // an engine-side auto-remove could race the log reader.
   if (!o.detach) req.autoRemove = false;
+  // Docker's StdinOnce: an attached `run -i` closes the container's input when ours ends.
+  if (!o.detach && o.interactive) req.stdinOnce = true;
   const { id, warnings } = await engine.containerCreate(req);
   for (const w of warnings) io.stderr.write(`WARNING: ${w}\n`);
   return { id, autoRemove };
@@ -149,10 +151,34 @@ async function attachOutput(io: Io, engine: Engine, id: string, opts: { start?: 
   }
 }
 
-function rejectTty(o: { tty?: boolean; interactive?: boolean; detach?: boolean }, what: string): void {
-  if (o.detach) return;
-  if (o.tty) throw new UserError(`${what} -t (an interactive terminal) is not supported by this build of berth yet; use -d, or run without -t`);
-  if (o.interactive) throw new UserError(`${what} -i (standard input) is not supported by this build of berth yet; use -d, or run without -i`);
+/**
+ * Attaches to a container's streams through the engine (its pty when it has one), starting it
+ * first when asked; returns its exit code (0 after a detach with Ctrl+P Ctrl+Q). Without a tty,
+ * signals go to the container as Docker's sig-proxy does; with one, the raw terminal sends
+ * Ctrl+C as a byte the container's pty turns into SIGINT.
+ */
+async function attachStreams(io: Io, engine: Engine, id: string, o: { start?: boolean; stdin: boolean; tty: boolean }): Promise<{ code: number; detached: boolean }> {
+  if (!engine.containerAttach) throw new UserError('this engine cannot attach to containers');
+  const { detachKeys, withRawTerminal, writeOutput } = await import('./interactive.js');
+  const ac = new AbortController();
+  const keys = o.stdin ? detachKeys(io.stdin, () => ac.abort()) : undefined;
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const forward = (sig: NodeJS.Signals) => void engine.containerKill(id, sig).catch(() => {});
+  if (!o.tty) for (const s of signals) process.on(s, forward);
+  try {
+    const r = await withRawTerminal(io, o.tty && o.stdin, () =>
+      engine.containerAttach!(id, { start: !!o.start, signal: ac.signal, ...(keys ? { stdin: keys.stream } : {}) }, writeOutput(io)),
+    );
+    return { code: r.exitCode ?? 0, detached: !!r.detached };
+  } finally {
+    keys?.stop();
+    for (const s of signals) process.off(s, forward);
+  }
+}
+
+function requireTerminal(io: Io, o: { tty?: boolean; interactive?: boolean }): void {
+  // Docker's rule: -it needs a terminal on our side
+  if (o.tty && o.interactive && !io.stdin.isTTY) throw new UserError('the input device is not a TTY');
 }
 
 function psHuman(_rows: Record<string, unknown>[]): { headers: string[]; cells: (r: Record<string, unknown>) => string[] } {
@@ -170,7 +196,7 @@ export function registerContainer(program: Command, ctx: () => Ctx): void {
     .option('--rm', 'remove the container when it exits')
     .action(
       act(ctx, async ({ io, engine }, image: string, command: string[], o: CreateFlags) => {
-        rejectTty(o, 'container run');
+        if (!o.detach) requireTerminal(io, o);
         const e = await engine();
         const { id, autoRemove } = await createFrom(io, e, image, command, o);
         if (o.detach) {
@@ -182,10 +208,13 @@ export function registerContainer(program: Command, ctx: () => Ctx): void {
           return;
         }
         let code: number;
+        let detached = false;
         try {
-          code = await attachOutput(io, e, id, { start: true });
+          if (o.tty || o.interactive) ({ code, detached } = await attachStreams(io, e, id, { start: true, stdin: !!o.interactive, tty: !!o.tty }));
+          else code = await attachOutput(io, e, id, { start: true });
         } finally {
-          if (autoRemove) await e.containerRemove(id, { force: true, volumes: true }).catch(() => {});
+          // a detached container keeps running: it is not ours to remove now
+          if (autoRemove && !detached) await e.containerRemove(id, { force: true, volumes: true }).catch(() => {});
         }
         process.exitCode = code;
       }),
@@ -209,10 +238,13 @@ export function registerContainer(program: Command, ctx: () => Ctx): void {
     .action(
       act(ctx, async ({ io, engine }, names: string[], o: { attach?: boolean; interactive?: boolean }) => {
         const e = await engine();
-        if (o.interactive) throw new UserError('container start -i is not supported by this build of berth yet');
-        if (o.attach) {
+        if (o.attach || o.interactive) {
           if (names.length > 1) throw new UserError('you cannot attach to more than one container');
-          process.exitCode = await attachOutput(io, e, names[0]!, { start: true });
+          const ins = await e.containerInspect(names[0]!);
+          requireTerminal(io, { tty: ins.config.tty, interactive: o.interactive });
+          if (e.containerAttach) {
+            process.exitCode = (await attachStreams(io, e, ins.id, { start: true, stdin: !!o.interactive && !!ins.config.openStdin, tty: !!ins.config.tty })).code;
+          } else process.exitCode = await attachOutput(io, e, names[0]!, { start: true });
           return;
         }
         await eachTarget(io, names, async (n) => {
@@ -390,15 +422,21 @@ export function registerContainer(program: Command, ctx: () => Ctx): void {
     );
 
   c.command('attach')
-    .description("Attach to a running container's output (standard input is not attached in this build)")
-    .option('--no-stdin', 'do not attach standard input (the only mode in this build)')
+    .description("Attach local standard input, output, and error streams to a running container (Ctrl+P Ctrl+Q detaches)")
+    .option('--no-stdin', 'do not attach standard input')
     .option('--sig-proxy', 'proxy received signals to the process (default true)', true)
     .argument('<CONTAINER>')
     .action(
-      act(ctx, async ({ io, engine }, name: string, o: { sigProxy?: boolean }) => {
+      act(ctx, async ({ io, engine }, name: string, o: { sigProxy?: boolean; stdin?: boolean }) => {
         const e = await engine();
         const ins = await e.containerInspect(name);
         if (!ins.state.running) throw new UserError('You cannot attach to a stopped container, start it first');
+        if (e.containerAttach) {
+          const stdin = o.stdin !== false && !!ins.config.openStdin;
+          if (stdin && ins.config.tty && !io.stdin.isTTY) throw new UserError('the input device is not a TTY');
+          process.exitCode = (await attachStreams(io, e, ins.id, { stdin, tty: !!ins.config.tty })).code;
+          return;
+        }
         // Only new output: the logs since now, then the exit code.
         const ac = new AbortController();
         const logs = (async () => {
@@ -435,23 +473,27 @@ export function registerContainer(program: Command, ctx: () => Ctx): void {
     .passThroughOptions()
     .action(
       act(ctx, async ({ io, engine }, name: string, command: string[], o: { detach?: boolean; interactive?: boolean; tty?: boolean; env?: string[]; envFile?: string[]; user?: string; workdir?: string; privileged?: boolean }) => {
-        if (o.tty && !o.detach) throw new UserError('exec -t (an interactive terminal) is not supported by this build of berth yet; run without -t');
-        if (o.interactive && io.stdin.isTTY) throw new UserError('exec -i from a terminal is not supported by this build of berth yet; pipe the input instead');
+        if (!o.detach) requireTerminal(io, o);
         const { parseEnvLines } = await import('./run-flags.js');
+        const { withRawTerminal } = await import('./interactive.js');
         const env = [...(o.envFile ?? []).flatMap((f) => parseEnvLines(fs.readFileSync(f, 'utf8'), io.env)), ...(o.env ?? [])];
         const e = await engine();
-        const r = await e.containerExec(
-          name,
-          {
-            cmd: command,
-            ...(env.length ? { env } : {}),
-            ...(o.user ? { user: o.user } : {}),
-            ...(o.workdir ? { workingDir: o.workdir } : {}),
-            ...(o.privileged ? { privileged: true } : {}),
-            ...(o.detach ? { detach: true } : {}),
-            ...(o.interactive ? { stdin: io.stdin as unknown as import('node:stream').Readable } : {}),
-          },
-          (stream, chunk) => (stream === 'stderr' ? io.stderr : io.stdout).write(chunk),
+        const tty = !!o.tty && !o.detach;
+        const r = await withRawTerminal(io, tty && !!o.interactive, () =>
+          e.containerExec(
+            name,
+            {
+              cmd: command,
+              ...(env.length ? { env } : {}),
+              ...(o.user ? { user: o.user } : {}),
+              ...(o.workdir ? { workingDir: o.workdir } : {}),
+              ...(o.privileged ? { privileged: true } : {}),
+              ...(o.detach ? { detach: true } : {}),
+              ...(tty ? { tty: true } : {}),
+              ...(o.interactive && !o.detach ? { stdin: io.stdin as unknown as import('node:stream').Readable } : {}),
+            },
+            (stream, chunk) => (stream === 'stderr' ? io.stderr : io.stdout).write(chunk),
+          ),
         );
         process.exitCode = r.exitCode;
       }),
