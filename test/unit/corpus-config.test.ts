@@ -92,7 +92,10 @@ describe('corpus of real Compose files', () => {
       const oracleFile = path.join(dir, 'oracle-v1.yaml');
       if (!fs.existsSync(oracleFile)) return;
       // v1 prints every service, whatever its profiles (v2 and the Spec keep the active ones).
-      const active = new Set(c.profiles ?? []);
+      // The active profiles: case.json, else COMPOSE_PROFILES of the case's .env.
+      const dotenv = fs.existsSync(path.join(dir, '.env')) ? fs.readFileSync(path.join(dir, '.env'), 'utf8') : '';
+      const fromEnv = /^COMPOSE_PROFILES=(.*)$/m.exec(dotenv)?.[1]?.split(',') ?? [];
+      const active = new Set(c.profiles ?? fromEnv);
       const v1 = parse(fs.readFileSync(oracleFile, 'utf8').split('<DIR>').join(dir).replace(/\$\$/g, '$')) as Record<string, unknown>;
       const v1Services = (v1.services ?? {}) as Record<string, { profiles?: string[] }>;
       for (const [k, s] of Object.entries(v1Services)) if (s.profiles && !s.profiles.some((p) => active.has(p) || p === '*')) delete v1Services[k];
