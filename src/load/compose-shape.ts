@@ -135,13 +135,16 @@ function shapeService(s: Obj, json: boolean): void {
 export function composeShape(out: Obj, format: 'json' | 'yaml'): Obj {
   const json = format === 'json';
   if (isObj(out.services)) for (const s of Object.values(out.services)) if (isObj(s)) shapeService(s, json);
-  if (json) {
-    for (const kind of ['networks', 'volumes', 'secrets', 'configs']) {
-      const m = out[kind];
-      if (!isObj(m)) continue;
-      for (const r of Object.values(m)) {
+  for (const kind of ['networks', 'volumes', 'secrets', 'configs']) {
+    const m = out[kind];
+    if (!isObj(m)) continue;
+    for (const r of Object.values(m)) {
+      if (!isObj(r)) continue;
+      // omitempty here too (external: false, labels: {}); enable_ipv6 is a *bool, kept.
+      for (const [k, v] of Object.entries(r)) if (k !== 'enable_ipv6' && k !== 'ipam' && !k.startsWith('x-') && isGoZero(v)) delete r[k];
+      if (json) {
         dropExtensions(r);
-        if (kind === 'networks' && isObj(r)) r.ipam ??= {};
+        if (kind === 'networks') r.ipam ??= {};
       }
     }
   }
