@@ -156,6 +156,17 @@ export class Manager implements ContainerManager {
       this.scheduleRestart(rec);
       return;
     }
+    if (st === 'exited' && restartsAtEngineStart(rec)) {
+      // Docker's rule: an `always` container is started again when the engine starts, even
+      // after a user's stop (unless-stopped is the policy that honours that stop).
+      this.ctx.log(`container ${rec.id.slice(0, 12)} (${rec.name}): restart policy always, starting it with the engine`);
+      rec.manuallyStopped = false;
+      rec.state.status = 'restarting';
+      this.liveOf(rec.id).backoffMs = 0;
+      await this.save(rec);
+      this.scheduleRestart(rec);
+      return;
+    }
     if (st !== 'running' && st !== 'paused') return;
     if (fs.existsSync(this.p.exitFile(rec.id)) || fs.existsSync(path.join(this.p.persist(rec.id), 'exit'))) {
       await this.handleExit(rec.id);
@@ -410,8 +421,9 @@ export class Manager implements ContainerManager {
       lap('network');
       stage = 'spec';
       const out = await prepareSpec({ rec, dir, rootfs, hostname, net, facts: this.d.facts });
-      rec.path = out.spec.process.args[0] ?? rec.path;
-      rec.args = out.spec.process.args.slice(1);
+      // what the container runs, as Docker shows it: the init (--init) is a host detail
+      rec.path = out.path;
+      rec.args = out.args;
       await fsp.writeFile(path.join(dir, 'config.json'), JSON.stringify(out.spec, null, 1));
       lap('spec');
       stage = 'create';
@@ -1017,8 +1029,16 @@ export class Manager implements ContainerManager {
       const info = await this.d.networks.connect(rec.id, ep);
       rec.networks = { ...rec.networks, [info.networkName]: info };
     }
-    // a container on the default network keeps it when it joins another one
-    if (!eps.length && rec.state.status !== 'created') for (const n of Object.keys(rec.networks)) if (n !== network) eps.push({ network: n });
+    // A container without endpoints is on the default network; it keeps it when it joins
+    // another one, as in Docker. A created one has not joined yet (rec.networks is empty).
+    if (!eps.length) {
+      const joined = Object.keys(rec.networks).filter((n) => n !== network);
+      if (joined.length) for (const n of joined) eps.push({ network: n });
+      else {
+        const def = await this.d.networks.defaultNetwork();
+        if (def !== network) eps.push({ network: def });
+      }
+    }
     rec.config = { ...rec.config, network: { ...(rec.config.network ?? { mode: 'bridge' }), endpoints: [...eps, ep] } };
     await this.save(rec);
   }
@@ -1039,6 +1059,11 @@ export class Manager implements ContainerManager {
   buildRunner(): BuildRunner {
     return createBuildRunner({ ctx: this.ctx, runtime: this.d.runtime, cgroups: this.d.cgroups, networks: this.d.networks, facts: this.d.facts, runDir: this.p.run });
   }
+}
+
+/** An exited container the engine starts at its own start: `always`, started before, not --rm. */
+function restartsAtEngineStart(rec: ContainerRecord): boolean {
+  return rec.config.restartPolicy?.name === 'always' && rec.state.startedAt !== ZERO_TIME && !rec.config.autoRemove;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ContainerInspect, ContainerSummary } from '../api/types.js';
 import type { ContainerPaths, ContainerRecord } from './records.js';
 import { statusString } from './status.js';
+import { INIT_PATH } from './spec.js';
 
 export function stateOf(rec: ContainerRecord): ContainerInspect['state'] {
   const s = rec.state;
@@ -47,13 +48,23 @@ export function toInspect(rec: ContainerRecord, p: ContainerPaths): ContainerIns
   };
 }
 
+/**
+ * Docker's container-list command: the path, then each argument, in single quotes when it
+ * holds a space (no escaping, as Docker does). A record from an older engine may still carry
+ * the init wrapper: it is not shown.
+ */
+export function commandString(path: string, args: string[]): string {
+  if (path === INIT_PATH && args[0] === '--' && args.length > 1) return commandString(args[1]!, args.slice(2));
+  return [path, ...args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' ');
+}
+
 export function toSummary(rec: ContainerRecord, now: number): ContainerSummary {
   return {
     id: rec.id,
     names: [`/${rec.name}`],
     image: rec.image,
     imageId: rec.imageId,
-    command: [rec.path, ...rec.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '),
+    command: commandString(rec.path, rec.args),
     created: rec.created,
     state: rec.state.status,
     status: statusString(stateOf(rec), now),
