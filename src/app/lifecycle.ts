@@ -8,7 +8,7 @@ import { LABEL } from '../runtime/labels.js';
 import { observe } from '../runtime/observe.js';
 import { execContext } from './exec-context.js';
 import type { AppDeps, GlobalOptions } from './context.js';
-import { loadProject, projectOrName } from './project.js';
+import { loadProject, objectRefs, projectOrName } from './project.js';
 import { nameOf, projectContainers } from './ps.js';
 import { each, step } from './step.js';
 
@@ -25,7 +25,14 @@ async function run(deps: AppDeps, title: string, fn: () => Promise<void>): Promi
 export async function start(deps: AppDeps, g: GlobalOptions, services: string[], o: { wait?: boolean; waitTimeout?: number } = {}): Promise<number> {
   const ref = await loadProject(deps, g, services);
   const engine = await deps.connect();
-  const plan = planStart(ref.loaded!.project, buildGraph(ref.loaded!.project), await observe(engine, ref.name), services.length ? services : undefined);
+  const plan = planStart(
+    ref.loaded!.project,
+    buildGraph(ref.loaded!.project),
+    // The project's external (and named) networks and volumes are looked up by name: they
+    // carry no project label (#17).
+    await observe(engine, ref.name, [], objectRefs(ref.loaded!.project)),
+    services.length ? services : undefined,
+  );
   return run(deps, `project ${ref.name}`, async () => {
     await executeOrThrow(plan, execContext(deps, engine, ref, { waitTimeoutMs: o.waitTimeout ? o.waitTimeout * 1000 : undefined }));
   });

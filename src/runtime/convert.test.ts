@@ -92,11 +92,20 @@ describe('toCreateRequest', () => {
     expect(JSON.parse(req.labels![LABEL.fieldHashes]!)).toEqual(serviceFieldHashes(s));
   });
 
+  it('a host port range gives each replica its own port, wrapping past the end', () => {
+    const p: Project = { name: 'rp', services: { web: { image: 'x', ports: [{ target: 80, published: '18620-18621', protocol: 'tcp', host_ip: '127.0.0.1' }] } } };
+    const port = (n: number) => toCreateRequest(ctx(p), 'web', n).ports![0]!.hostPort;
+    expect([1, 2, 3].map(port)).toEqual([18620, 18621, 18620]);
+    const fixed: Project = { name: 'rp', services: { web: { image: 'x', ports: [{ target: 80, published: '8080', protocol: 'tcp' }] } } };
+    expect(toCreateRequest(ctx(fixed), 'web', 3).ports![0]!.hostPort).toBe(8080);
+  });
+
   it('ports, networks with aliases', () => {
     expect(req.ports).toEqual([
       { containerPort: 80, protocol: 'tcp', hostIp: '127.0.0.1', hostPort: 8080 },
       { containerPort: 53, protocol: 'udp' },
-      { containerPort: 81, protocol: 'tcp', hostPort: 9000 },
+      // replica 2 of a host range takes the range's second port (#19)
+      { containerPort: 81, protocol: 'tcp', hostPort: 9001 },
     ]);
     expect(req.exposedPorts).toEqual(['3000/tcp', '80/tcp', '53/udp', '81/tcp']);
     expect(req.network).toEqual({

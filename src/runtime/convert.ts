@@ -63,7 +63,7 @@ export function toCreateRequest(ctx: ConvertContext, serviceName: string, number
   const mounts = [...volumeMounts(ctx, s), ...tmpfsMounts(s.tmpfs), ...secrets.filter(isMount)];
   if (mounts.length) req.mounts = mounts;
   req.network = networkMode(project, serviceName, s, name);
-  const ports = portBindings(s);
+  const ports = portBindings(s, number);
   if (ports.length) req.ports = ports;
   const exposed = [...new Set([...(s.expose ?? []).map((e) => (e.includes('/') ? e : `${e}/tcp`)), ...(s.ports ?? []).map((p) => `${p.target}/${p.protocol ?? 'tcp'}`)])];
   if (exposed.length) req.exposedPorts = exposed;
@@ -199,8 +199,8 @@ function linkAliases(project: Project, target: string, networkKey: string): stri
   return out.sort();
 }
 
-/** Ports, with ranges expanded: "8000-8001:80-81" gives two bindings; a host range for one port takes its first port. */
-function portBindings(s: Service): PortBinding[] {
+/** Ports, with ranges expanded: "8000-8001:80-81" gives two bindings; a host range for one port gives replica n its n-th port. */
+function portBindings(s: Service, number: number): PortBinding[] {
   const out: PortBinding[] = [];
   for (const p of s.ports ?? []) {
     if (p.protocol === 'sctp') throw new Error(`port ${p.target}/sctp: berth publishes tcp and udp only`);
@@ -212,9 +212,12 @@ function portBindings(s: Service): PortBinding[] {
       out.push({ ...base, containerPort: p.target });
       continue;
     }
-    // A host range for one container port means "any free port in it": berth takes the first.
-    const lo = Number(pub.split('-')[0]);
-    out.push({ ...base, containerPort: p.target, hostPort: lo });
+    // A host range for one container port means "any free port in it". Docker hands replicas
+    // started one after another successive ports of the range; berth gives replica n the n-th
+    // port (wrapping), so `18620-18621:80` with 2 replicas publishes 18620 and 18621 (#19).
+    const [lo, hi] = pub.split('-').map(Number) as [number, number | undefined];
+    const size = hi !== undefined && hi >= lo ? hi - lo + 1 : 1;
+    out.push({ ...base, containerPort: p.target, hostPort: lo + ((Math.max(number, 1) - 1) % size) });
   }
   return out;
 }
