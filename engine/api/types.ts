@@ -458,7 +458,10 @@ export interface TopResult {
 
 /** One file-tree change to apply inside a running container's filesystem (watch sync, cp). */
 export type SyncOp =
-  | { op: 'copy'; hostPath: string; containerPath: string } // file, dir (recursive) or symlink
+  /** file, dir (recursive) or symlink. Default: replace containerPath with the source (watch
+   *  sync). mode 'cp': docker cp rules (onto an existing directory the source goes inside it;
+   *  SRC/. copies a directory's content; a path ending in "/" must be an existing directory). */
+  | { op: 'copy'; hostPath: string; containerPath: string; mode?: 'replace' | 'cp' }
   | { op: 'delete'; containerPath: string };
 
 export interface SyncResult {

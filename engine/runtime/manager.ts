@@ -40,7 +40,7 @@ import { prepareSpec, setupNetwork, type HostFacts } from './prepare.js';
 import { nextBackoff, shouldRestart } from './restart.js';
 import { HealthMonitor, healthConfig } from './health.js';
 import { readLogs } from './logs.js';
-import { applySync, copyOut, secureJoin } from './fsops.js';
+import { applySync, copyOut, secureJoin, type FsView } from './fsops.js';
 import { resolveUser } from './users.js';
 import { isAlive, procStartTime, readPidFile } from './procfs.js';
 import { createBuildRunner } from './build.js';
@@ -994,16 +994,36 @@ export class Manager implements ContainerManager {
     }
   }
 
+  /**
+   * The container's files as it sees them (docker cp): a running one through /proc/<pid>/root,
+   * so every mount counts (volumes, binds, tmpfs, /etc/hostname...) and writes land in the
+   * mounts' sources; a stopped one as its rootfs with its binds, volumes and engine files over it.
+   */
+  private async withView<T>(rec: ContainerRecord, fn: (view: FsView) => Promise<T>): Promise<T> {
+    const pid = rec.state.pid;
+    if ((rec.state.status === 'running' || rec.state.status === 'paused') && pid > 0 && fs.existsSync(`/proc/${pid}/root`)) {
+      return fn({ root: `/proc/${pid}/root` });
+    }
+    return this.withRootfs(rec, (rootfs) => {
+      const dir = this.p.dir(rec.id);
+      const mounts = [
+        ...(['hostname', 'hosts', 'resolv.conf'] as const).filter((f) => fs.existsSync(path.join(dir, f))).map((f) => ({ target: `/etc/${f}`, source: path.join(dir, f) })),
+        ...rec.mounts.filter((m) => m.type === 'bind').map((m) => ({ target: m.target, source: m.source })),
+      ];
+      return fn({ root: rootfs, mounts });
+    });
+  }
+
   async containerSync(ref: string, ops: SyncOp[]): Promise<SyncResult> {
     const rec = this.get(ref);
-    return this.withRootfs(rec, (rootfs) => applySync(rootfs, ops));
+    return this.withView(rec, (view) => applySync(view, ops));
   }
 
   async containerCopyOut(ref: string, containerPath: string, hostPath: string): Promise<void> {
     const rec = this.get(ref);
-    await this.withRootfs(rec, async (rootfs) => {
+    await this.withView(rec, async (view) => {
       try {
-        await copyOut(rootfs, containerPath, hostPath);
+        await copyOut(view, containerPath, hostPath);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new EngineError('NOT_FOUND', `no such file or directory in container ${rec.name}: ${containerPath}`);
         throw e;

@@ -83,4 +83,54 @@ describe('container fixes', () => {
     expect((await second.containerInspect(neverStarted)).state.status).toBe('created');
     for (const id of [stoppedAlways, dies]) await second.containerStop(id, { timeout: 1 });
   });
+
+  it('copy out and sync see the container’s mounts: /etc/hostname, a volume, a bind, a tmpfs; running and stopped', async () => {
+    const { mgr } = rig;
+    const bind = path.join(tmp, 'bind');
+    fs.mkdirSync(bind);
+    fs.writeFileSync(path.join(bind, 'from-host'), 'host side\n');
+    const { id } = await mgr.containerCreate({
+      image: 'busybox:test',
+      hostname: 'fixbox',
+      cmd: ['sh', '-c', 'echo in-volume > /data/v; echo in-tmpfs > /scratch/t; sleep 1000'],
+      mounts: [
+        { type: 'volume', source: 'fix-vol', target: '/data' },
+        { type: 'bind', source: bind, target: '/mnt/bind' },
+        { type: 'tmpfs', target: '/scratch' },
+      ],
+    });
+    await mgr.containerStart(id);
+    await waitUntil(async () => (await mgr.containerExec(id, { cmd: ['cat', '/scratch/t'] })).exitCode === 0);
+    const out = (name: string) => path.join(tmp, name);
+    await mgr.containerCopyOut(id, '/etc/hostname', out('hostname'));
+    expect(fs.readFileSync(out('hostname'), 'utf8')).toBe('fixbox\n');
+    await mgr.containerCopyOut(id, '/data/v', out('v'));
+    expect(fs.readFileSync(out('v'), 'utf8')).toBe('in-volume\n');
+    await mgr.containerCopyOut(id, '/scratch/t', out('t'));
+    expect(fs.readFileSync(out('t'), 'utf8')).toBe('in-tmpfs\n');
+    await mgr.containerCopyOut(id, '/mnt/bind/from-host', out('fh'));
+    expect(fs.readFileSync(out('fh'), 'utf8')).toBe('host side\n');
+    // sync (watch) into a path under the bind and the volume: the container reads it
+    fs.writeFileSync(out('new'), 'synced\n');
+    const r = await mgr.containerSync(id, [
+      { op: 'copy', hostPath: out('new'), containerPath: '/mnt/bind/new' },
+      { op: 'copy', hostPath: out('new'), containerPath: '/data/new' },
+    ]);
+    expect(r.failed).toEqual([]);
+    expect(fs.readFileSync(path.join(bind, 'new'), 'utf8')).toBe('synced\n');
+    expect((await mgr.containerExec(id, { cmd: ['cat', '/data/new', '/mnt/bind/new'] })).stdout).toBe('synced\nsynced\n');
+    // docker cp mode: a file onto an existing directory goes inside it
+    const cp = await mgr.containerSync(id, [{ op: 'copy', mode: 'cp', hostPath: out('new'), containerPath: '/data' }]);
+    expect(cp.failed).toEqual([]);
+    expect((await mgr.containerExec(id, { cmd: ['sh', '-c', 'test -d /data && cat /data/new'] })).stdout).toBe('synced\n');
+    // stopped: the rootfs with the binds, volumes and engine files over it
+    await mgr.containerStop(id, { timeout: 1 });
+    fs.rmSync(out('hostname'));
+    await mgr.containerCopyOut(id, '/etc/hostname', out('hostname'));
+    expect(fs.readFileSync(out('hostname'), 'utf8')).toBe('fixbox\n');
+    fs.rmSync(out('v'));
+    await mgr.containerCopyOut(id, '/data/v', out('v'));
+    expect(fs.readFileSync(out('v'), 'utf8')).toBe('in-volume\n');
+    await mgr.containerRemove(id, { volumes: true });
+  });
 });

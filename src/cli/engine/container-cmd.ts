@@ -611,7 +611,7 @@ export function registerContainer(program: Command, ctx: () => Ctx): void {
         const e = await engine();
         if (plan.dir === 'out') await e.containerCopyOut(plan.container, plan.containerPath, plan.hostPath);
         else {
-          const r = await e.containerSync(plan.container, [{ op: 'copy', hostPath: plan.hostPath, containerPath: plan.containerPath }]);
+          const r = await e.containerSync(plan.container, [{ op: 'copy', mode: 'cp', hostPath: plan.hostPath, containerPath: plan.containerPath }]);
           if (r.failed.length) throw new UserError(`copy to ${plan.container}:${plan.containerPath} failed: ${r.failed.map((f) => f.error).join('; ')}`);
         }
       }),

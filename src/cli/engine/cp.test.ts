@@ -10,9 +10,11 @@ describe('container cp arguments', () => {
     expect(cpPlan('web:/etc/hostname', 'dir', '/host', isDir)).toEqual({ dir: 'out', container: 'web', containerPath: '/etc/hostname', hostPath: '/host/dir/hostname' });
   });
 
-  it('copies in, keeping the name under a path that ends in /', () => {
-    expect(cpPlan('./app.conf', 'web:/etc/', '/host', isDir)).toEqual({ dir: 'in', container: 'web', containerPath: '/etc/app.conf', hostPath: '/host/app.conf' });
+  it('copies in with paths resolved against the cwd, keeping a trailing "/" and "SRC/." for the engine', () => {
+    expect(cpPlan('./app.conf', 'web:/etc/', '/host', isDir)).toEqual({ dir: 'in', container: 'web', containerPath: '/etc/', hostPath: '/host/app.conf' });
     expect(cpPlan('/abs/a', 'web:/x/b', '/host', isDir)).toEqual({ dir: 'in', container: 'web', containerPath: '/x/b', hostPath: '/abs/a' });
+    expect(cpPlan('site/.', 'web:srv', '/host', isDir)).toEqual({ dir: 'in', container: 'web', containerPath: '/srv', hostPath: '/host/site/.' });
+    expect(cpPlan('a', 'web:/', '/host', isDir)).toEqual({ dir: 'in', container: 'web', containerPath: '/', hostPath: '/host/a' });
   });
 
   it('refuses what Docker refuses or berth does not do', () => {

@@ -1,7 +1,8 @@
 /**
  * `container cp` arguments → a copy direction and paths, with Docker's rules: exactly one side
- * is CONTAINER:PATH (a path containing "/" before the colon is a host path); copying onto an
- * existing host directory, or onto a container path ending in "/", keeps the source's name.
+ * is CONTAINER:PATH (a path containing "/" before the colon is a host path); copying out onto
+ * an existing host directory keeps the source's name; copying in, the engine decides with
+ * docker cp's rules (SyncOp mode 'cp').
  */
 import path from 'node:path';
 import { UserError } from '../../diag/diagnostic.js';
@@ -27,8 +28,11 @@ export function cpPlan(src: string, dest: string, cwd: string, isHostDir: (p: st
     return { dir: 'out', container: s.container, containerPath: cpath, hostPath };
   }
   if (src === '-') throw new UserError('cp from standard input (a tar stream) is not supported; give a host path');
-  const hostPath = path.resolve(cwd, src);
-  let cpath = path.posix.resolve('/', d!.path);
-  if (d!.path.endsWith('/') || d!.path === '/') cpath = path.posix.join(cpath, path.basename(hostPath));
+  // Resolved here, against the user's directory (the engine runs elsewhere); "SRC/." (copy a
+  // directory's content) and a destination's trailing "/" carry meaning and are kept: the
+  // engine applies docker cp's rules with what exists in the container (SyncOp mode 'cp').
+  const hostPath = path.resolve(cwd, src) + (/(^|\/)\.$/.test(src) ? '/.' : '');
+  const resolved = path.posix.resolve('/', d!.path);
+  const cpath = d!.path.endsWith('/') && resolved !== '/' ? `${resolved}/` : resolved;
   return { dir: 'in', container: d!.container, containerPath: cpath, hostPath };
 }
