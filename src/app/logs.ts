@@ -31,7 +31,7 @@ export async function logs(deps: AppDeps, g: GlobalOptions, o: LogsOptions): Pro
     await followProject(
       engine,
       ref.name,
-      { services: o.services, follow: !!o.follow, tail: o.tail, since: o.since, until: o.until, timestamps: o.timestamps },
+      { services: o.services, follow: !!o.follow, endWhenStopped: true, tail: o.tail, since: o.since, until: o.until, timestamps: o.timestamps },
       (l) => {
         if (o.index === undefined || l.number === o.index) print(l);
       },

@@ -22,6 +22,14 @@ export interface FollowOptions {
   timestamps?: boolean;
   /** Include one-off (run) containers. */
   oneoff?: boolean;
+  /**
+   * End the follow once none of the followed containers runs and none is about to run again
+   * (Compose's `logs -f` ends with its containers). Restarts, recreates and new replicas that
+   * come within a short grace keep it going. Not for attached `up`, which ends on its own terms.
+   */
+  endWhenStopped?: boolean;
+  /** The grace before deciding that nothing will start again (ms). */
+  stoppedGraceMs?: number;
 }
 
 export async function followProject(engine: Engine, project: string, opts: FollowOptions, onLine: (l: FollowedLine) => void, signal?: AbortSignal): Promise<void> {
@@ -68,19 +76,58 @@ export async function followProject(engine: Engine, project: string, opts: Follo
     all.map((l, i) => [l, i] as const).sort(([a, i], [b, j]) => (a.time < b.time ? -1 : a.time > b.time ? 1 : i - j)).forEach(([l]) => sink(l));
     return;
   }
-  const events = opts.follow ? engine.events({ filters: { type: ['container'], event: ['start', 'restart'], ...projectFilter(project) } }, signal) : undefined;
+  // Our own stop signal when following ends by itself (endWhenStopped); the caller's still applies.
+  const own = new AbortController();
+  const relay = (): void => own.abort();
+  const outer = signal;
+  outer?.addEventListener('abort', relay, { once: true });
+  if (outer?.aborted) own.abort();
+  signal = own.signal;
+  const kinds = opts.endWhenStopped ? ['start', 'restart', 'die', 'destroy'] : ['start', 'restart'];
+  const events = engine.events({ filters: { type: ['container'], event: kinds, ...projectFilter(project) } }, signal);
+  const alive = (state: string): boolean => state === 'running' || state === 'restarting' || state === 'paused' || state === 'removing';
+  const anyAlive = async (): Promise<boolean> => {
+    const now = await engine.containerList({ all: true, filters: projectFilter(project) });
+    return now.some((c) => wanted(c.labels) && alive(c.state));
+  };
+  // Checked after each die/destroy: two looks a grace apart, so a restart policy's next start or
+  // a recreate's replacement (stop, remove, create, start) counts as still running.
+  let checking = false;
+  let again = false;
+  const checkStopped = async (): Promise<void> => {
+    if (!opts.endWhenStopped || own.signal.aborted) return;
+    if (checking) {
+      again = true; // a die during a check: look once more when it is done
+      return;
+    }
+    checking = true;
+    again = false;
+    try {
+      await new Promise((r) => setTimeout(r, opts.stoppedGraceMs ?? 1500));
+      if (own.signal.aborted || (await anyAlive())) return;
+      // The last lines are printed before we end (bounded: a follower may outlive its container).
+      await Promise.race([Promise.all(active.values()), new Promise((r) => setTimeout(r, 2000))]);
+      if (!(await anyAlive())) own.abort();
+    } catch {
+      /* the engine went away: keep what we have */
+    } finally {
+      checking = false;
+      if (again) void checkStopped();
+    }
+  };
   const list = await engine.containerList({ all: true, filters: projectFilter(project) });
   for (const c of list.filter((c) => wanted(c.labels)).sort((a, b) => (a.names[0] ?? '').localeCompare(b.names[0] ?? ''))) {
     if (opts.follow && c.state !== 'running' && c.state !== 'restarting' && c.state !== 'paused' && opts.tail === 0) continue;
     follow(c.id, (c.names[0] ?? c.id).replace(/^\//, ''), c.labels, true);
   }
-  if (!events) {
-    await Promise.all(active.values());
-    return;
-  }
+  void checkStopped();
   try {
     for await (const e of events) {
       if (!wanted(e.attributes)) continue;
+      if (e.action === 'die' || e.action === 'destroy') {
+        void checkStopped();
+        continue;
+      }
       // A follower may still be draining the old run: follow the new run once it ends (if the
       // engine's follow outlives a restart, it simply goes on and nothing is doubled).
       const prev = active.get(e.id);
@@ -89,6 +136,8 @@ export async function followProject(engine: Engine, project: string, opts: Follo
       else go();
     }
   } catch {
-    /* interrupted */
+    /* interrupted, or ended because everything stopped */
+  } finally {
+    outer?.removeEventListener('abort', relay);
   }
 }
