@@ -23,6 +23,7 @@ import {
 import type { EngineContext, NetworkManager, Sandbox, SandboxRequest } from '../common/contracts.js';
 import { newId } from '../common/naming.js';
 import { isIpv4 } from './cidr.js';
+import { claimStarting, pidAlive, START_GRACE_MS } from './claims.js';
 import { NameIndex } from './dns-answer.js';
 import { DnsServer } from './dns-server.js';
 import { renderHosts, renderResolvConf, parseResolvConf } from './files.js';
@@ -64,6 +65,10 @@ export class BridgeNetworkManager implements NetworkManager {
   private readonly firewall6: Firewall6;
   private readonly dns: DnsServer;
   private readonly exec: Exec;
+  /** Start watchers (see watchStart): timers to cancel and ticks to wait for on close(). */
+  private readonly watchers = new Map<string, { timer?: NodeJS.Timeout }>();
+  private readonly ticks = new Set<Promise<void>>();
+  private closed = false;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -137,6 +142,10 @@ export class BridgeNetworkManager implements NetworkManager {
    * the engine stops) can no longer reopen one, so no `<gateway>:53` outlives the engine.
    */
   async close(): Promise<void> {
+    this.closed = true;
+    for (const w of this.watchers.values()) clearTimeout(w.timer);
+    this.watchers.clear();
+    await Promise.all([...this.ticks]);
     await this.dns.close();
   }
 
@@ -352,6 +361,8 @@ export class BridgeNetworkManager implements NetworkManager {
         const holderId = e instanceof EngineError ? (e.details?.containerId as string | undefined) : undefined;
         const holder = holderId ? sandboxes.find((s) => s.containerId === holderId) : undefined;
         if (!holder || (await this.kernel.netnsHasProcesses(holder.netns))) throw e;
+        // no process yet is not "no process left": a container still starting keeps its claim
+        if (claimStarting(holder.claim, Date.now(), pidAlive)) throw e;
         holder.active = false;
         await this.store.saveSandbox(holder);
         this.ctx.log(`network: ${holder.name} runs no process; its published ports are released`);
@@ -360,11 +371,56 @@ export class BridgeNetworkManager implements NetworkManager {
   }
 
   /**
+   * Watches a fresh claim until a process shows up in the sandbox's netns, then records that
+   * the container runs (claims.ts): from then on, a netns with no process left releases the
+   * ports again (a stopped container, a recreate). Polls quickly at first (a start takes a few
+   * hundred ms), then every 500 ms, for at most the grace time; never keeps the process alive.
+   */
+  private watchStart(containerId: string, netns: string, at: number): void {
+    const old = this.watchers.get(containerId);
+    if (old) clearTimeout(old.timer);
+    const w: { timer?: NodeJS.Timeout } = {};
+    this.watchers.set(containerId, w);
+    const mine = () => !this.closed && this.watchers.get(containerId) === w;
+    let delay = 10;
+    const tick = async (): Promise<void> => {
+      if (!mine() || Date.now() - at > START_GRACE_MS) return void (mine() && this.watchers.delete(containerId));
+      if (await this.kernel.netnsHasProcesses(netns)) {
+        if (!mine()) return;
+        this.watchers.delete(containerId);
+        await this.lock.run(async () => {
+          if (this.closed) return;
+          const rec = await this.store.sandbox(containerId);
+          // only the claim this watcher was started for (not a later restart's)
+          if (!rec?.claim || rec.claim.at !== at || rec.claim.running) return;
+          rec.claim.running = true;
+          await this.store.saveSandbox(rec);
+        });
+        return;
+      }
+      delay = Math.min(delay * 2, 500);
+      if (mine()) w.timer = setTimeout(run, delay).unref();
+    };
+    const run = () => {
+      const p = tick().catch((e) => this.ctx.log(`network: watching the start of ${containerId.slice(0, 12)}: ${(e as Error).message}`));
+      this.ticks.add(p);
+      void p.finally(() => this.ticks.delete(p));
+    };
+    w.timer = setTimeout(run, delay).unref();
+  }
+
+  private stopWatch(containerId: string): void {
+    clearTimeout(this.watchers.get(containerId)?.timer);
+    this.watchers.delete(containerId);
+  }
+
+  /**
    * For a stopped container: keeps its netns and addresses (a restart gets them back) but
    * takes its names out of DNS and its published ports out of the firewall and the port
    * claims. The next setupSandbox re-activates it. An addition beyond the contract.
    */
   async deactivateSandbox(containerId: string): Promise<void> {
+    this.stopWatch(containerId);
     await this.lock.run(async () => {
       const rec = await this.store.sandbox(containerId);
       if (!rec || !isActive(rec)) return;
@@ -446,6 +502,7 @@ export class BridgeNetworkManager implements NetworkManager {
         active: true,
         endpoints: [],
         ports,
+        ...(ports.length ? { claim: { pid: process.pid, at: Date.now() } } : {}),
         dns: req.dns,
         dnsSearch: req.dnsSearch,
         dnsOptions: req.dnsOptions,
@@ -467,6 +524,7 @@ export class BridgeNetworkManager implements NetworkManager {
       await this.realize(rec, byId);
       await this.syncFirewallAndDns(networks, [...others, rec]);
       if (prev) await this.dropIdleOnDemand();
+      if (rec.claim) this.watchStart(rec.containerId, rec.netns, rec.claim.at);
       return this.toSandbox(rec, byId, await this.hostResolv());
     });
   }
@@ -565,6 +623,7 @@ export class BridgeNetworkManager implements NetworkManager {
   }
 
   async teardownSandbox(containerId: string): Promise<void> {
+    this.stopWatch(containerId);
     await this.lock.run(async () => {
       const rec = await this.store.sandbox(containerId);
       for (const ep of rec?.endpoints ?? []) await this.kernel.deleteLink(ep.hostVeth);

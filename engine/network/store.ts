@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { PublishedPort } from '../api/types.js';
 import { readJson, writeJsonAtomic } from '../common/fsutil.js';
+import type { PortClaim } from './claims.js';
 import type { NetworkIpam } from './ipam.js';
 
 export interface NetworkRecord {
@@ -53,6 +54,8 @@ export interface SandboxRecord {
    * but its names leave DNS and its published ports are neither forwarded nor claimed.
    */
   active?: boolean;
+  /** Set by setupSandbox when it claims ports: keeps them while the container is starting (claims.ts). */
+  claim?: PortClaim;
   dns?: string[];
   dnsSearch?: string[];
   dnsOptions?: string[];

@@ -168,8 +168,14 @@ describe('published ports', () => {
     expect(again.endpoints.s!.ipAddress).toBe(old.endpoints.s!.ipAddress);
     expect(await nsLookup(nsName(asker.netnsPath), 'old', gw)).toEqual([old.endpoints.s!.ipAddress]);
 
-    // recreate without deactivate: the old container's netns runs nothing, so a new
-    // container may take the port (Compose stops the old one before starting the new one)
+    // recreate without deactivate: the old container ran and stopped, its netns runs
+    // nothing any more, so a new container may take the port (Compose stops the old one
+    // before starting the new one). A netns that never ran a process is a container still
+    // starting and keeps its claim (network-port-claims.test.ts).
+    const oldRun = nsBackground(nsName(again.netnsPath), ['busybox', 'sleep', '600']);
+    bg.push(oldRun);
+    await waitFor('the old start to be seen', async () => JSON.parse(fs.readFileSync(path.join(root, 'network', 'sandboxes', `${oldId}.json`), 'utf8')).claim?.running === true);
+    await oldRun.stop();
     const fresh = await web('new', 's', 'hello-new', [{ containerPort: 80, protocol: 'tcp', hostPort: p }]);
     expect(fresh.sb.ports[0]!.hostPort).toBe(p);
     expect(await httpGet(`http://127.0.0.1:${p}/`)).toContain('hello-new');
