@@ -211,6 +211,8 @@ export function createEngineServer(engine: Engine, opts: ServerOptions = {}): ht
           const o: ExecOptions = { ...execOpts };
           if (wire?.framed) {
             const u = unframe(req, wire.size);
+            // the client hung up in the middle of a terminal session: hang up its pty too
+            ac.signal.addEventListener('abort', () => u.stdin.destroy(new Error('the client hung up')), { once: true });
             if (wire.stdin) o.stdin = u.stdin;
             o.terminal = u.terminal;
           } else if (wire?.stdin) o.stdin = req;

@@ -61,7 +61,11 @@ export async function execProcess(o: {
     if (tty) {
       const sock = path.join(o.tty!.runDir, `tty-${newId().slice(0, 12)}.sock`);
       const rtArgs = [o.runtime.wrapper, ...args.slice(0, -1), '--console-socket', sock, args[args.length - 1]!];
-      return await runTtyHelper({ python: o.tty!.python, helper: o.tty!.helper, args: ['exec', sock, ...rtArgs], stdin: opts.stdin, terminal: opts.terminal, onOutput, timeoutMs });
+      try {
+        return await runTtyHelper({ python: o.tty!.python, helper: o.tty!.helper, args: ['exec', sock, ...rtArgs], stdin: opts.stdin, terminal: opts.terminal, onOutput, timeoutMs });
+      } finally {
+        await fsp.rm(sock, { force: true }); // the helper removes it, unless it was killed first
+      }
     }
     return await new Promise<ExecResult>((resolve, reject) => {
       const child = spawn(o.runtime.wrapper, args, { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -35,6 +35,11 @@ function feed(child: ChildProcess, input: Readable | Buffer | string | undefined
     return () => {};
   }
   input.pipe(stdin);
+  // an input that fails is a hang-up (the client went away): end the session as a closed
+  // terminal does, the pty's processes get SIGHUP when the helper lets go of the master
+  input.on('error', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  });
   return () => input.unpipe(stdin);
 }
 

@@ -90,6 +90,20 @@ describe('terminals', () => {
     expect(tt.screen()).toMatch(/^\/dev\/pts\/\d+\r\n$/);
   });
 
+  it('a client that hangs up ends its exec session: the shell gets SIGHUP through the pty', async () => {
+    const { mgr } = rig;
+    const { id } = await mgr.containerCreate({ image: 'busybox:test', cmd: ['sleep', '1000'] });
+    await mgr.containerStart(id);
+    const t = terminal(24, 80);
+    const done = mgr.containerExec(id, { cmd: ['sh'], tty: true, stdin: t.stdin, terminal: t.control }, t.onOutput);
+    await t.type('echo up\r', /up/);
+    const shells = async () => (await mgr.containerExec(id, { cmd: ['ps', '-o', 'comm'] })).stdout.split('\n').filter((l) => l.trim() === 'sh').length;
+    expect(await shells()).toBe(1);
+    t.stdin.destroy(new Error('the client went away'));
+    await done;
+    await waitUntil(async () => (await shells()) === 0, 10_000);
+  });
+
   it('attach with start (run -it): the first prompt, keys, Ctrl+C, resize, exit code; logs keep the session', async () => {
     const { mgr } = rig;
     const { id } = await mgr.containerCreate({ image: 'busybox:test', cmd: ['sh'], tty: true, openStdin: true, stdinOnce: true });
