@@ -34,6 +34,8 @@ export interface RunOptions {
   useAliases?: boolean;
   capAdd?: string[];
   capDrop?: string[];
+  /** Piped input for the one-off's main process (Compose's run is -i by default). */
+  stdin?: NodeJS.ReadableStream;
 }
 
 function parsePublish(p: string): PortBinding {
@@ -98,6 +100,12 @@ export async function runOneOff(deps: AppDeps, g: GlobalOptions, o: RunOptions):
   if (o.capAdd?.length) req.capAdd = [...(req.capAdd ?? []), ...o.capAdd];
   if (o.capDrop?.length) req.capDrop = [...(req.capDrop ?? []), ...o.capDrop];
   req.tty = !!o.tty;
+  // Input goes to the main process through an attachment; its end closes the container's stdin.
+  const attach = !o.detach && o.stdin !== undefined && engine.containerAttach !== undefined;
+  if (attach) {
+    req.openStdin = true;
+    req.stdinOnce = true;
+  }
   req.autoRemove = !!o.rm && !!o.detach; // attached, berth removes it after reading its exit code
   for (const l of o.labels ?? []) {
     const [k, ...v] = l.split('=');
@@ -115,6 +123,14 @@ export async function runOneOff(deps: AppDeps, g: GlobalOptions, o: RunOptions):
       await engine.containerStart(id);
       deps.stdout.write(name + '\n');
       return 0;
+    }
+    if (attach) {
+      const r = await engine.containerAttach!(id, { start: true, stdin: o.stdin as import('node:stream').Readable, signal: ac.signal }, (stream, chunk) =>
+        (stream === 'stdout' ? deps.stdout : deps.stderr).write(chunk.toString()),
+      );
+      const exitCode = r.exitCode ?? (await engine.containerWait(id, { condition: 'not-running' })).exitCode;
+      if (o.rm) await engine.containerRemove(id, { force: true, volumes: true }).catch(() => {});
+      return exitCode;
     }
     const waited = engine.containerWait(id, { condition: 'next-exit' }, ac.signal);
     await engine.containerStart(id);

@@ -102,7 +102,8 @@ export function registerExec(program: Command): void {
     .option('-P, --service-ports', "publish the service's ports")
     .option('--no-deps', 'do not start dependencies')
     .option('-T, --no-tty', 'no pseudo-terminal')
-    .option('-i, --interactive', 'keep stdin open (not yet supported: ignored)')
+    .option('-i, --interactive', 'keep stdin open (the default, as in Compose)', true)
+    .option('--no-interactive', 'do not pass standard input')
     .option('--use-aliases', "join the service's networks with its aliases")
     .option('--cap-add <cap>', 'add a Linux capability (repeatable)', collect)
     .option('--cap-drop <cap>', 'drop a Linux capability (repeatable)', collect)
@@ -111,8 +112,13 @@ export function registerExec(program: Command): void {
     .option('--quiet-pull', 'no pull progress')
     .option('--remove-orphans', 'accepted for Compose compatibility'))
     .action(async (service: string, command: string[], o: Record<string, unknown>, cmd: Command) => {
+      // Compose's run is interactive by default: piped input reaches the one-off
+      // (`run --rm -T db psql < dump.sql`).
+      const input = o.detach || o.interactive === false ? undefined : await pipedInput();
+      try {
       await runApp(cmd, async (deps, g) =>
         (await import('../../../app/run.js')).runOneOff(deps, g, {
+          stdin: input,
           service,
           command,
           detach: !!o.detach,
@@ -133,6 +139,10 @@ export function registerExec(program: Command): void {
           capDrop: o.capDrop as string[] | undefined,
         }),
       );
+      } finally {
+        // The one-off has ended: an input that never closes must not keep berth alive.
+        if (input) process.stdin.destroy();
+      }
     });
 
   program

@@ -1,0 +1,73 @@
+/**
+ * The orchestrator's stack findings (test/fixtures/stacks/FINDINGS.md) on the real engine,
+ * through the built CLI: run passes piped input (#15), start with an external volume (#17),
+ * a host port range over replicas (#19), logs -f ends with its containers, logs -t in
+ * Docker's form, ps of a stopped container shows no ports.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireRoot } from '../helpers/root.js';
+import { Stack } from '../helpers/stack.js';
+
+requireRoot();
+
+const P = 'cfind';
+let s: Stack;
+
+beforeAll(() => {
+  s = new Stack('../compose/findings', 'cfind');
+  s.importBusybox();
+  s.ok(['volume', 'create', 'cfind-vault']);
+  s.ok(['up', '-d']);
+});
+
+afterAll(() => {
+  s.run(['-f', 'ports.yaml', 'down', '-t', '0']);
+  s.run(['down', '-t', '0']);
+  s.run(['volume', 'rm', 'cfind-vault']);
+  s.teardown(P);
+});
+
+describe('orchestrator findings', () => {
+  it('#15 run passes piped standard input to the one-off', () => {
+    const r = s.ok(['run', '--rm', '-T', 'cache', 'cat'], 0, { input: 'piped\n' });
+    expect(r.stdout).toBe('piped\n');
+    // --rm: nothing left behind
+    expect(s.ps(P).filter((x) => x.Name.includes('-run-'))).toEqual([]);
+  });
+
+  it('#15 the one-off exit code comes back with input attached', () => {
+    expect(s.run(['run', '--rm', '-T', 'cache', 'sh', '-c', 'read x; exit $x'], { input: '7\n' }).code).toBe(7);
+  });
+
+  it('#17 stop then start of a service with an external volume', () => {
+    s.ok(['stop', 'store']);
+    s.ok(['start', 'store']);
+    expect(s.ps(P).find((x) => x.Service === 'store')!.State).toBe('running');
+  });
+
+  it('#19 a host port range gives each replica its own port', () => {
+    s.ok(['-f', 'ports.yaml', 'up', '-d']);
+    const ports = s.ps('cfindrp').map((x) => x.Publishers?.[0]?.PublishedPort).sort();
+    expect(ports).toEqual([18630, 18631]);
+  });
+
+  it('logs -f ends once the followed container has exited', () => {
+    const t0 = Date.now();
+    const r = s.ok(['logs', '-f', 'job'], 0, { timeoutMs: 30_000 });
+    expect(r.stdout).toContain('job done');
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+
+  it('logs -t prints UTC timestamps with Z and nine fractional digits', () => {
+    const r = s.ok(['logs', '-t', '--no-log-prefix', 'job']);
+    expect(r.stdout.trim()).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z job done$/);
+  });
+
+  it('ps shows no ports for a stopped container, the ports of a running one', () => {
+    const table = () => s.ok(['ps', '-a']).stdout.split('\n').find((l) => l.includes('cfind-store-1'))!;
+    expect(table()).toContain('127.0.0.1:18632->80/tcp');
+    s.ok(['stop', 'store']);
+    expect(table()).not.toContain('18632');
+    expect(s.ps(P).find((x) => x.Service === 'store')!.Publishers ?? []).toEqual([]);
+  });
+});
