@@ -107,6 +107,11 @@ function shapeService(s: Obj, json: boolean): void {
     dropFalse(s.healthcheck, ['disable']);
   }
   if (isObj(s.build)) mapKeys(s.build, ['shm_size'], toBytes);
+  // provider.options is compose-go's MultiOptions (map[string][]string): every value a list.
+  if (isObj(s.provider) && isObj(s.provider.options)) {
+    const o = s.provider.options;
+    for (const [k, v] of Object.entries(o)) o[k] = (Array.isArray(v) ? v : [v]).map((x) => (x === null ? '' : String(x)));
+  }
   if (Array.isArray(s.volumes)) {
     for (const v of s.volumes) {
       if (!isObj(v)) continue;

@@ -57,7 +57,9 @@ export function checkConsistency(ctx: LoadContext, project: Project, allServices
         }
       });
     }
-    if (s.image === undefined && s.build === undefined && !ctx.broken.has(name)) {
+    // A `provider` service (run by a plugin, not from an image) needs neither, as in compose-go.
+    const provider = (s as unknown as Record<string, unknown>).provider;
+    if (s.image === undefined && s.build === undefined && provider === undefined && !ctx.broken.has(name)) {
       ctx.diag.error('invalid-value', `service "${name}" has neither an image nor a build context specified`, { ...at(s, base), hint: 'add "image:" or "build:"' });
     }
     checkUnits(ctx, s, base, at);
