@@ -94,4 +94,45 @@ describe('networks under containers', () => {
     const after = await fetch(`http://127.0.0.1:${hostPort}/`, { signal: AbortSignal.timeout(2000) }).then((r) => r.text(), (e: Error) => `ERROR ${e.message}`);
     expect(after).toMatch(/^ERROR/);
   });
+
+  it('two containers started in parallel on one host port: one runs, the other fails naming it; a stop frees the port; random ports differ', async () => {
+    const s = (await import('node:net')).createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    const p = (s.address() as import('node:net').AddressInfo).port;
+    await new Promise((r) => s.close(r));
+    const spec = (name: string) => ({
+      image: 'busybox:test',
+      name,
+      cmd: ['sh', '-c', `mkdir -p /www && echo ${name} > /www/index.html && exec httpd -f -p 80 -h /www`],
+      stopSignal: 'KILL',
+      ports: [{ containerPort: 80, protocol: 'tcp' as const, hostIp: '127.0.0.1', hostPort: p }],
+    });
+    const ids = [(await rig.mgr.containerCreate(spec('rep-1'))).id, (await rig.mgr.containerCreate(spec('rep-2'))).id];
+    const results = await Promise.allSettled(ids.map((id) => rig.mgr.containerStart(id)));
+    const won = ids.filter((_, i) => results[i]!.status === 'fulfilled');
+    const lost = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error & { code?: string }] : []));
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]!.code).toBe('PORT_IN_USE');
+    const winner = await rig.mgr.containerInspect(won[0]!);
+    expect(lost[0]!.message).toContain(winner.name.replace(/^\//, ''));
+    const loserId = ids.find((id) => id !== won[0])!;
+    expect((await rig.mgr.containerInspect(loserId)).state.status).not.toBe('running');
+    let body = '';
+    await waitUntil(async () => {
+      body = await fetch(`http://127.0.0.1:${p}/`, { signal: AbortSignal.timeout(2000) }).then((r) => r.text(), () => '');
+      return body.includes(winner.name.replace(/^\//, ''));
+    });
+    // the winner stops: the other one may start now and takes the port
+    await rig.mgr.containerStop(won[0]!, { timeout: 1 });
+    await rig.mgr.containerStart(loserId);
+    expect((await rig.mgr.containerInspect(loserId)).ports[0]!.hostPort).toBe(p);
+
+    // random host ports of parallel starts are distinct
+    const rnd = await Promise.all([1, 2, 3].map(async (k) => (await rig.mgr.containerCreate({ image: 'busybox:test', name: `rnd-${k}`, cmd: ['sleep', '600'], stopSignal: 'KILL', ports: [{ containerPort: 80, protocol: 'tcp' }] })).id));
+    await Promise.all(rnd.map((id) => rig.mgr.containerStart(id)));
+    const ports = await Promise.all(rnd.map(async (id) => (await rig.mgr.containerInspect(id)).ports[0]!.hostPort));
+    for (const x of ports) expect(x).toBeGreaterThan(0);
+    expect(new Set(ports).size).toBe(3);
+  });
 });

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EngineError, type PortBinding } from '../../engine/api/types.js';
 import { newId } from '../../engine/common/naming.js';
 import { run } from '../../engine/common/exec.js';
-import { type Background, nsBackground, nsName, testNetworkManager, waitFor } from '../../engine/network/testkit.js';
+import { type Background, nsBackground, testNetworkManager, waitFor } from '../../engine/network/testkit.js';
 import { assertNoLeaks } from '../helpers/leaks.js';
 import { requireRoot, tempRoot } from '../helpers/root.js';
 
