@@ -16,6 +16,8 @@ export interface PsOptions {
   /** A Go template (`--format '{{.Name}}'`), rendered by the CLI, per row. */
   template?: (row: Record<string, unknown>) => string;
   filterServices?: string[];
+  /** --no-trunc: the whole command. */
+  noTrunc?: boolean;
 }
 
 export function portsText(ports: PublishedPort[]): string {
@@ -24,15 +26,46 @@ export function portsText(ports: PublishedPort[]): string {
     .join(', ');
 }
 
+/** go-units HumanDuration, as Docker and Compose print CREATED ("About a minute"). */
+export function humanDuration(ms: number): string {
+  const seconds = Math.trunc(ms / 1000);
+  if (seconds < 1) return 'Less than a second';
+  if (seconds === 1) return '1 second';
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.trunc(ms / 60_000);
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.trunc(ms / 3_600_000 + 0.5);
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
+  return `${Math.trunc(ms / 3_600_000 / 24 / 365)} years`;
+}
+
 /** "3 minutes ago", as docker prints CREATED. */
 export function ago(iso: string, now: number): string {
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (!Number.isFinite(s)) return iso;
-  const unit = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'} ago`;
-  if (s < 60) return unit(s, 'second');
-  if (s < 3600) return unit(Math.round(s / 60), 'minute');
-  if (s < 86400) return unit(Math.round(s / 3600), 'hour');
-  return unit(Math.round(s / 86400), 'day');
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return iso;
+  return `${humanDuration(Math.max(0, now - t))} ago`;
+}
+
+/** Compose's COMMAND: cut to 20 characters (19 and "…") unless --no-trunc, then Go-quoted. */
+export function commandCell(cmd: string, trunc: boolean): string {
+  const chars = [...cmd];
+  return JSON.stringify(trunc && chars.length > 20 ? `${chars.slice(0, 19).join('')}…` : cmd);
+}
+
+/** Go's time.Time.String() of a unix second in the local zone ("2026-11-28 08:09:48 +0000 UTC"). */
+export function goTimeString(iso: string): string {
+  const d = new Date(Math.floor(Date.parse(iso) / 1000) * 1000);
+  if (Number.isNaN(d.getTime())) return iso;
+  const off = -d.getTimezoneOffset();
+  const p = (n: number) => String(Math.abs(n)).padStart(2, '0');
+  const local = new Date(d.getTime() + off * 60_000).toISOString().slice(0, 19).replace('T', ' ');
+  const zone = off === 0 ? 'UTC' : new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((x) => x.type === 'timeZoneName')?.value ?? '';
+  return `${local} ${off < 0 ? '-' : '+'}${p(Math.trunc(off / 60))}${p(off % 60)} ${zone}`;
 }
 
 /** The command as the service gave it: an init the engine runs in front is a detail. */
@@ -60,6 +93,41 @@ export async function projectContainers(deps: AppDeps, g: GlobalOptions, all: bo
   return { name: ref.name, containers };
 }
 
+/**
+ * A row of `ps --format json`: the fields of Compose v2.21+ (its docker/cli container context,
+ * keys in Go's sorted order, Labels/Names/Networks/Mounts as comma-joined text), plus `Created`
+ * (unix seconds) that Compose printed before 2.21. The ID stays whole (Compose cuts it to 12
+ * unless --no-trunc): berth's other commands and events speak whole ids.
+ */
+export function psRow(c: ContainerSummary, now: number, trunc: boolean): Record<string, unknown> {
+  const ports = shownPorts(c);
+  const created = Date.parse(c.created);
+  return {
+    Command: commandCell(commandOf(c), trunc),
+    Created: Number.isFinite(created) ? Math.floor(created / 1000) : 0,
+    CreatedAt: goTimeString(c.created),
+    ExitCode: c.exitCode,
+    Health: c.health ?? '',
+    ID: c.id,
+    Image: c.image,
+    Labels: Object.entries(c.labels).map(([k, v]) => `${k}=${v}`).join(','),
+    // Volumes are named mounts; binds show their host path.
+    LocalVolumes: String(c.mounts.filter((m) => !m.startsWith('/')).length),
+    Mounts: c.mounts.map((m) => ([...m].length > 15 && trunc ? `${[...m].slice(0, 14).join('')}…` : m)).join(','),
+    Name: nameOf(c),
+    Names: c.names.map((n) => n.replace(/^\//, '')).join(','),
+    Networks: c.networks.join(','),
+    Ports: portsText(ports),
+    Project: c.labels[LABEL.project] ?? '',
+    Publishers: ports.map((p) => ({ URL: p.hostIp, TargetPort: p.containerPort, PublishedPort: p.hostPort, Protocol: p.protocol })),
+    RunningFor: ago(c.created, now),
+    Service: c.labels[LABEL.service] ?? '',
+    Size: '0B',
+    State: c.state,
+    Status: c.status,
+  };
+}
+
 export async function ps(deps: AppDeps, g: GlobalOptions, o: PsOptions): Promise<number> {
   const { containers } = await projectContainers(deps, g, !!o.all || !!o.status?.length, o.filterServices);
   const shown = containers.filter((c) => !o.status?.length || o.status.includes(c.state));
@@ -72,22 +140,7 @@ export async function ps(deps: AppDeps, g: GlobalOptions, o: PsOptions): Promise
     return 0;
   }
   if (o.format === 'json' || o.template) {
-    const rows = shown.map((c) => ({
-      ID: c.id,
-      Name: nameOf(c),
-      Image: c.image,
-      Command: commandOf(c),
-      Project: c.labels[LABEL.project],
-      Service: c.labels[LABEL.service],
-      Created: c.created,
-      State: c.state,
-      Status: c.status,
-      Health: c.health ?? '',
-      ExitCode: c.exitCode,
-      Publishers: shownPorts(c).map((p) => ({ URL: p.hostIp, TargetPort: p.containerPort, PublishedPort: p.hostPort, Protocol: p.protocol })),
-      Ports: portsText(shownPorts(c)),
-      Labels: c.labels,
-    }));
+    const rows = shown.map((c) => psRow(c, deps.clock.now(), !o.noTrunc));
     // As Compose v2.21+: one JSON object per line.
     for (const r of rows) deps.stdout.write((o.template ? o.template(r) : JSON.stringify(r)) + '\n');
     return 0;
@@ -96,8 +149,7 @@ export async function ps(deps: AppDeps, g: GlobalOptions, o: PsOptions): Promise
     table(
       ['NAME', 'IMAGE', 'COMMAND', 'SERVICE', 'CREATED', 'STATUS', 'PORTS'],
       shown.map((c) => {
-        const cmd = commandOf(c);
-        return [nameOf(c), c.image, JSON.stringify(cmd.length > 30 ? cmd.slice(0, 29) + '…' : cmd), c.labels[LABEL.service] ?? '', ago(c.created, deps.clock.now()), c.status, portsText(shownPorts(c))];
+        return [nameOf(c), c.image, commandCell(commandOf(c), !o.noTrunc), c.labels[LABEL.service] ?? '', ago(c.created, deps.clock.now()), c.status, portsText(shownPorts(c))];
       }),
     ),
   );

@@ -61,6 +61,7 @@ export function registerInspect(program: Command): void {
           format: format === 'json' ? 'json' : 'table',
           ...(template ? { template: (r: Record<string, unknown>) => template(r) } : {}),
           filterServices: services,
+          noTrunc: o.trunc === false,
         }),
       );
     });
