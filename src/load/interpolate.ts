@@ -9,7 +9,7 @@ import { matches, pattern } from './pattern.js';
 import { substitute } from './template.js';
 import { normalizeProjectName } from './name.js';
 
-type Cast = 'int' | 'float' | 'bool' | 'number-or-string';
+type Cast = 'int' | 'float' | 'bool' | 'number-or-string' | 'filemode';
 
 /** Which fields are converted after interpolation (compose-go's list, by path pattern). */
 const CASTS: [string, Cast][] = [
@@ -44,8 +44,10 @@ const CASTS: [string, Cast][] = [
   ['services.*.healthcheck.retries', 'int'],
   ['services.*.healthcheck.disable', 'bool'],
   ['services.*.ports.[].target', 'int'],
-  ['services.*.secrets.[].mode', 'int'],
-  ['services.*.configs.[].mode', 'int'],
+  // compose-go's FileMode reads a string as octal ("0440" and "440" are 288).
+  ['services.*.secrets.[].mode', 'filemode'],
+  ['services.*.configs.[].mode', 'filemode'],
+  ['services.*.build.secrets.[].mode', 'filemode'],
   ['services.*.ulimits.*', 'int'],
   ['services.*.ulimits.*.hard', 'int'],
   ['services.*.ulimits.*.soft', 'int'],
@@ -150,6 +152,10 @@ function cast(ctx: LoadContext, v: string, parent: object, key: string | number,
       if (/^[-+]?\d+$/.test(s)) return parseInt(s, 10);
       // ulimits accept "unlimited"? Compose requires numbers; -1 is unlimited.
       return fail('an integer');
+    case 'filemode':
+      if (/^0?[0-7]+$/.test(s)) return parseInt(s, 8);
+      if (/^0o[0-7]+$/i.test(s)) return parseInt(s.slice(2), 8);
+      return fail('a file mode such as "0440"');
     case 'float':
       if (/^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(s)) return Number(s);
       return fail('a number');
