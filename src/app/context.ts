@@ -44,6 +44,8 @@ export interface AppDeps {
   color: boolean;
   /** Where project locks live (a folder under BERTH_ROOT). */
   lockDir: string;
+  /** The machine's memory in bytes: `stats` shows it as an unlimited container's limit (as Docker). */
+  hostMemory?: number;
   /** Engine steps at once (COMPOSE_PARALLEL_LIMIT); the executor's default when absent. */
   parallel?: number;
 }

@@ -1,6 +1,7 @@
 /** top, port, images, events, stats, cp, wait: reading the project's containers. */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ContainerStats } from '../../engine/api/types.js';
 import { UserError } from '../diag/diagnostic.js';
 import { LABEL, projectFilter } from '../runtime/labels.js';
 import type { AppDeps, GlobalOptions } from './context.js';
@@ -68,14 +69,40 @@ export async function events(deps: AppDeps, g: GlobalOptions, services: string[]
   return 0;
 }
 
-function human(n: number): string {
-  const u = ['B', 'KiB', 'MiB', 'GiB'];
+/** go-units CustomSize: divide by `base` while it fits, then `digits` significant digits (%.Ng). */
+function goSize(n: number, base: number, units: string[], digits: number): string {
   let i = 0;
-  while (n >= 1024 && i < u.length - 1) {
-    n /= 1024;
+  while (n >= base && i < units.length - 1) {
+    n /= base;
     i++;
   }
-  return `${n.toFixed(i ? 2 : 0)}${u[i]}`;
+  return `${Number(n.toPrecision(digits))}${units[i]}`;
+}
+/** units.BytesSize ("7.629GiB"), as docker stats prints memory. */
+const bytesSize = (n: number): string => goSize(n, 1024, ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'], 4);
+/** units.HumanSizeWithPrecision(n, 3) ("1.2kB"), as docker stats prints net and block I/O. */
+const decimalSize = (n: number): string => goSize(n, 1000, ['B', 'kB', 'MB', 'GB', 'TB', 'PB'], 3);
+
+export const STATS_HEADERS = ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'];
+
+/**
+ * A `docker stats` row. An unlimited container's limit is the host's memory, as Docker reports
+ * it (the cgroup says "max"; Docker caps the limit at the machine's total).
+ */
+export function statsRow(id: string, name: string, s: ContainerStats | undefined, hostMemory: number): string[] {
+  if (!s) return [id.slice(0, 12), name, '--', '-- / --', '--', '-- / --', '-- / --', '--'];
+  const limit = s.memoryLimit > 0 && (hostMemory <= 0 || s.memoryLimit < hostMemory) ? s.memoryLimit : hostMemory;
+  const memPct = limit > 0 ? (s.memoryUsage / limit) * 100 : 0;
+  return [
+    id.slice(0, 12),
+    name,
+    `${s.cpuPercent.toFixed(2)}%`,
+    `${bytesSize(s.memoryUsage)} / ${bytesSize(limit)}`,
+    `${memPct.toFixed(2)}%`,
+    `${decimalSize(s.netRx)} / ${decimalSize(s.netTx)}`,
+    `${decimalSize(s.blockRead)} / ${decimalSize(s.blockWrite)}`,
+    String(s.pids),
+  ];
 }
 
 export async function stats(deps: AppDeps, g: GlobalOptions, services: string[], o: { noStream?: boolean; all?: boolean }): Promise<number> {
@@ -86,12 +113,9 @@ export async function stats(deps: AppDeps, g: GlobalOptions, services: string[],
     do {
       const { containers } = await projectContainers(deps, g, !!o.all, services);
       const rows = await Promise.all(
-        containers.map(async (c) => {
-          const s = await engine.containerStats(c.id).catch(() => undefined);
-          return [c.id.slice(0, 12), nameOf(c), s ? `${s.cpuPercent.toFixed(2)}%` : '--', s ? `${human(s.memoryUsage)} / ${s.memoryLimit ? human(s.memoryLimit) : 'unlimited'}` : '--', s ? `${human(s.netRx)} / ${human(s.netTx)}` : '--', s ? String(s.pids) : '--'];
-        }),
+        containers.map(async (c) => statsRow(c.id, nameOf(c), await engine.containerStats(c.id).catch(() => undefined), deps.hostMemory ?? 0)),
       );
-      const text = table(['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'NET I/O', 'PIDS'], rows);
+      const text = table(STATS_HEADERS, rows);
       deps.stdout.write(o.noStream || !deps.stdout.isTTY ? text : `\x1b[2J\x1b[H${text}`);
       if (o.noStream) break;
       await deps.clock.sleep(2000, ac.signal);

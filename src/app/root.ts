@@ -2,6 +2,7 @@
  * The composition root: the one place that picks the real effects (the engine client, the
  * loader, the clock, process streams and signals) and hands them to the use cases.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { loadProject } from '../load/index.js';
 import { loadOptionsFrom } from '../load/options.js';
@@ -33,6 +34,7 @@ export function createAppDeps(o: RootOptions): AppDeps {
     version: o.version,
     color: o.color,
     lockDir: path.join(engineRoot({ env: o.env }), 'compose-locks'),
+    hostMemory: os.totalmem(),
     ...(Number(o.env.COMPOSE_PARALLEL_LIMIT) > 0 ? { parallel: Number(o.env.COMPOSE_PARALLEL_LIMIT) } : {}),
     onInterrupt(handler) {
       const h = (): void => handler();
