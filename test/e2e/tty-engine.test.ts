@@ -123,7 +123,7 @@ describe('terminals', () => {
     expect(logs.join('\n')).toContain('still-2');
   });
 
-  it('attach to a running tty container, detach, attach again; input without a tty closes on its end with stdinOnce', async () => {
+  it('attach to a running tty container, detach, attach again after an engine restart; input without a tty closes on its end with stdinOnce', async () => {
     const { mgr } = rig;
     const attach = mgr as unknown as Required<Pick<import('../../engine/api/types.js').Engine, 'containerAttach'>>;
     const { id } = await mgr.containerCreate({ image: 'busybox:test', cmd: ['sh'], tty: true, openStdin: true });
@@ -135,16 +135,19 @@ describe('terminals', () => {
     ac.abort();
     expect(await first).toEqual({ detached: true });
     expect((await mgr.containerInspect(id)).state.status).toBe('running');
+    // the engine restarts: conmon keeps the pty, the new engine attaches to it
+    await mgr.close();
+    const next = (await rig.newManager()) as unknown as typeof attach;
     const t2 = terminal(24, 80);
-    const second = attach.containerAttach(id, { stdin: t2.stdin, terminal: t2.control }, t2.onOutput);
+    const second = next.containerAttach(id, { stdin: t2.stdin, terminal: t2.control }, t2.onOutput);
     await t2.type('echo two-$((3+4))\r', /two-7/);
     t2.stdin.write('exit 5\r');
     expect(await second).toEqual({ exitCode: 5 });
 
     // run -i without a tty: piped input, its end closes the container's stdin (cat ends)
-    const { id: catId } = await mgr.containerCreate({ image: 'busybox:test', cmd: ['sh', '-c', 'cat; echo done >&2'], openStdin: true, stdinOnce: true });
+    const { id: catId } = await rig.mgr.containerCreate({ image: 'busybox:test', cmd: ['sh', '-c', 'cat; echo done >&2'], openStdin: true, stdinOnce: true });
     const out: string[] = [];
-    const r = await attach.containerAttach(catId, { start: true, stdin: Buffer.from('piped line\n') }, (s, b) => out.push(`${s}:${b.toString()}`));
+    const r = await next.containerAttach(catId, { start: true, stdin: Buffer.from('piped line\n') }, (s, b) => out.push(`${s}:${b.toString()}`));
     expect(r).toEqual({ exitCode: 0 });
     expect(out.join('')).toContain('stdout:piped line');
     expect(out.join('')).toContain('stderr:done');
