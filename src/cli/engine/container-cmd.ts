@@ -157,18 +157,29 @@ async function attachOutput(io: Io, engine: Engine, id: string, opts: { start?: 
  * signals go to the container as Docker's sig-proxy does; with one, the raw terminal sends
  * Ctrl+C as a byte the container's pty turns into SIGINT.
  */
-async function attachStreams(io: Io, engine: Engine, id: string, o: { start?: boolean; stdin: boolean; tty: boolean }): Promise<{ code: number; detached: boolean }> {
+async function attachStreams(io: Io, engine: Engine, id: string, o: { start?: boolean; stdin: boolean; tty: boolean; sigProxy?: boolean }): Promise<{ code: number; detached: boolean }> {
   if (!engine.containerAttach) throw new UserError('this engine cannot attach to containers');
   const { detachKeys, withRawTerminal, writeOutput } = await import('./interactive.js');
   const ac = new AbortController();
   const keys = o.stdin ? detachKeys(io.stdin, () => ac.abort()) : undefined;
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  const forward = (sig: NodeJS.Signals) => void engine.containerKill(id, sig).catch(() => {});
+  // A PID 1 that ignores SIGINT (sh, sleep) would hold the terminal forever: the third Ctrl+C
+  // lets go of it (the container keeps running), as attachOutput does.
+  let interrupts = 0;
+  const forward = (sig: NodeJS.Signals) => {
+    if (sig === 'SIGINT' && ++interrupts >= 3) {
+      io.stderr.write(`berth: got 3 interrupts, no longer attached to ${id.slice(0, 12)}\n`);
+      ac.abort();
+      return;
+    }
+    if (o.sigProxy !== false) void engine.containerKill(id, sig).catch(() => {});
+  };
   if (!o.tty) for (const s of signals) process.on(s, forward);
   try {
     const r = await withRawTerminal(io, o.tty && o.stdin, () =>
       engine.containerAttach!(id, { start: !!o.start, signal: ac.signal, ...(keys ? { stdin: keys.stream } : {}) }, writeOutput(io)),
     );
+    if (r.detached && interrupts >= 3) return { code: 130, detached: true };
     return { code: r.exitCode ?? 0, detached: !!r.detached };
   } finally {
     keys?.stop();
@@ -434,7 +445,7 @@ export function registerContainer(program: Command, ctx: () => Ctx): void {
         if (e.containerAttach) {
           const stdin = o.stdin !== false && !!ins.config.openStdin;
           if (stdin && ins.config.tty && !io.stdin.isTTY) throw new UserError('the input device is not a TTY');
-          process.exitCode = (await attachStreams(io, e, ins.id, { stdin, tty: !!ins.config.tty })).code;
+          process.exitCode = (await attachStreams(io, e, ins.id, { stdin, tty: !!ins.config.tty, sigProxy: o.sigProxy !== false })).code;
           return;
         }
         // Only new output: the logs since now, then the exit code.
