@@ -95,6 +95,11 @@ describe('published port claims', () => {
       return rec.claim?.running === true;
     });
     await expect(mgr.setupSandbox(third)).rejects.toMatchObject({ code: 'PORT_IN_USE' });
+    // an engine restart keeps the claim (it lives in the sandbox record)
+    const restarted = testNetworkManager(root);
+    extra.push(restarted);
+    await restarted.init();
+    await expect(restarted.setupSandbox(third)).rejects.toMatchObject({ code: 'PORT_IN_USE', message: expect.stringContaining(ok[0]!.name) });
     await proc.stop();
     const sb = await mgr.setupSandbox(third);
     expect(sb.ports[0]!.hostPort).toBe(p);
@@ -113,6 +118,23 @@ describe('published port claims', () => {
     await mgr.teardownSandbox(winners[0]!.containerId);
     const next = reqs.find((r) => r !== winners[0])!;
     expect((await mgr.setupSandbox(next)).ports[0]!.hostPort).toBe(p);
+  });
+
+  it('an unstarted claim of an engine that died (crash between setup and start) does not block the port', async () => {
+    await mgr.create({ name: 'app' });
+    const p = await freePort();
+    const binding: PortBinding[] = [{ containerPort: 80, protocol: 'tcp', hostPort: p }];
+    const first = request('crashed', binding);
+    await mgr.setupSandbox(first);
+    const second = request('next', binding);
+    await expect(mgr.setupSandbox(second)).rejects.toMatchObject({ code: 'PORT_IN_USE', message: expect.stringContaining('crashed') });
+    // the claimer is gone: a pid that does not exist stands for the crashed engine
+    const file = `${root}/network/sandboxes/${first.containerId}.json`;
+    const rec = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(rec.claim).toMatchObject({ pid: process.pid });
+    rec.claim.pid = 2 ** 22 + 4321;
+    fs.writeFileSync(file, JSON.stringify(rec));
+    expect((await mgr.setupSandbox(second)).ports[0]!.hostPort).toBe(p);
   });
 
   it('parallel setups asking for a random host port get distinct ports', async () => {
