@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { ExecOptions, ExecResult } from '../api/types.js';
 import { EngineError } from '../api/types.js';
@@ -59,7 +60,9 @@ export async function execProcess(o: {
   try {
     const args = o.runtime.execArgs(o.id, file, { detach: opts.detach });
     if (tty) {
-      const sock = path.join(o.tty!.runDir, `tty-${newId().slice(0, 12)}.sock`);
+      // a unix socket path holds 107 bytes: a long root falls back to the temp dir (root only, mode 0700 socket)
+      let sock = path.join(o.tty!.runDir, `tty-${newId().slice(0, 12)}.sock`);
+      if (Buffer.byteLength(sock) > 100) sock = path.join(os.tmpdir(), `bth-tty-${newId().slice(0, 16)}.sock`);
       const rtArgs = [o.runtime.wrapper, ...args.slice(0, -1), '--console-socket', sock, args[args.length - 1]!];
       try {
         return await runTtyHelper({ python: o.tty!.python, helper: o.tty!.helper, args: ['exec', sock, ...rtArgs], stdin: opts.stdin, terminal: opts.terminal, onOutput, timeoutMs });

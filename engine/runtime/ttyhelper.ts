@@ -78,7 +78,9 @@ def status_code(st):
 
 def exec_tty(sock_path, argv):
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old = os.umask(0o077)
     srv.bind(sock_path)
+    os.umask(old)
     srv.listen(1)
     devnull = os.open('/dev/null', os.O_RDWR)
     pid = os.fork()
