@@ -2,12 +2,14 @@
  * The composition root: the one place that picks the real effects (the engine client, the
  * loader, the clock, process streams and signals) and hands them to the use cases.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadProject } from '../load/index.js';
 import { loadOptionsFrom } from '../load/options.js';
 import { systemClock, type ProgressSink } from '../progress/events.js';
-import type { AppDeps, Output } from './context.js';
+import type { AppDeps, Loaded, Output } from './context.js';
+import { contentDigests } from './content.js';
 import { connectEngine, engineRoot } from './engine.js';
 import type { Engine } from '../../engine/api/types.js';
 
@@ -25,7 +27,7 @@ export function createAppDeps(o: RootOptions): AppDeps {
   let engine: Promise<Engine> | undefined;
   return {
     connect: () => (engine ??= connectEngine({ env: o.env })),
-    load: (g, services) => loadProject({ ...loadOptionsFrom(g, o.env, o.cwd), ...(services?.length ? { services } : {}) }),
+    load: async (g, services) => withContentDigests(await loadProject({ ...loadOptionsFrom(g, o.env, o.cwd), ...(services?.length ? { services } : {}) }), o.env, (f) => fs.readFileSync(f)),
     sink: o.sink,
     clock: systemClock,
     env: o.env,
@@ -46,4 +48,9 @@ export function createAppDeps(o: RootOptions): AppDeps {
       };
     },
   };
+}
+
+/** Stamps the digests of the project's secret and config contents on it (see plan/hash.ts). */
+function withContentDigests(l: Loaded, env: NodeJS.ProcessEnv, read: (file: string) => Uint8Array): Loaded {
+  return { ...l, project: contentDigests(l.project, env, read) };
 }

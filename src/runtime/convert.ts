@@ -7,7 +7,7 @@ import type { Project, Service, ServiceSecretRef } from '../model/types.js';
 import { containerName, imageRef } from '../plan/names.js';
 import { directDeps } from '../plan/deps.js';
 import { parseDuration, stopTimeoutSeconds } from '../plan/durations.js';
-import { serviceConfigHash, serviceFieldHashes } from '../plan/hash.js';
+import { serviceConfigHash, serviceContentDigest, serviceFieldHashes } from '../plan/hash.js';
 import { containerLabels, volumeLabels, type ProjectMeta } from './labels.js';
 import { parseBytes, parseCpus } from './units.js';
 
@@ -40,8 +40,8 @@ export function toCreateRequest(ctx: ConvertContext, serviceName: string, number
         service: serviceName,
         number,
         oneoff: !!opts.oneoff,
-        configHash: serviceConfigHash(s),
-        fieldHashes: serviceFieldHashes(s),
+        configHash: serviceConfigHash(s, serviceContentDigest(project, serviceName)),
+        fieldHashes: serviceFieldHashes(s, serviceContentDigest(project, serviceName)),
         dependsOn: directDeps(s).map((d) => `${d.service}:${d.condition}:${d.restart}`),
         imageId: ctx.imageId,
       },
