@@ -22,7 +22,8 @@ export async function down(deps: AppDeps, g: GlobalOptions, o: DownOptions & { d
     }
     for (const w of plan.warnings) deps.sink.message('warning', w);
     if (!plan.operations.length) {
-      deps.sink.message('info', `project ${ref.name}: nothing to remove`);
+      // Compose's words (stderr, not a progress line).
+      deps.stderr.write(`Warning: No resource found to remove for project ${JSON.stringify(ref.name)}.\n`);
       return 0;
     }
     deps.sink.start(`project ${ref.name}`);

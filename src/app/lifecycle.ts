@@ -107,7 +107,7 @@ export async function rm(deps: AppDeps, g: GlobalOptions, services: string[], o:
     if (o.stop) await each(running, (c) => step(deps, 'container', nameOf(c), 'Stopping', 'Stopped', () => engine.containerStop(c.id, o.timeout !== undefined ? { timeout: o.timeout } : undefined)));
     const gone = o.stop ? containers : containers.filter((c) => !running.includes(c));
     if (!gone.length) {
-      deps.sink.message('info', 'no stopped containers');
+      deps.sink.message('info', 'No stopped containers');
       return;
     }
     if (!o.force) deps.sink.message('info', `removing ${gone.map(nameOf).join(', ')}`);

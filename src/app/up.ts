@@ -7,7 +7,9 @@ import { UserError } from '../diag/diagnostic.js';
 import { imageRef, reconcile, planStop, planToText, planToJSON, hasChanges, type Plan, type UpOptions } from '../plan/index.js';
 import { buildGraph } from '../graph/index.js';
 import { executeOrThrow, type ExecuteContext } from '../runtime/execute.js';
+import { LABEL, projectFilter } from '../runtime/labels.js';
 import { observe } from '../runtime/observe.js';
+import { nameOf } from './ps.js';
 import { attach } from './attach.js';
 import { execContext } from './exec-context.js';
 import type { AppDeps, GlobalOptions } from './context.js';
@@ -125,7 +127,22 @@ async function apply(deps: AppDeps, ref: ProjectRef, first: Plan, o: UpOptions, 
     plan = await computePlan(ctx.engine, ref, { ...o, skipImages: true }, known);
   }
   await executeOrThrow(plan, ctx);
-  if (!hasChanges(plan) && !images.length) deps.sink.message('info', `project ${ref.name} is up to date`);
+  await reportRunning(deps, ref, ctx.engine, plan);
+}
+
+/**
+ * Compose says " Container demo-web-1  Running" for every running container it left alone
+ * (a second `up` prints only those lines): the same events here, in dependency order.
+ */
+async function reportRunning(deps: AppDeps, ref: ProjectRef, engine: Engine, plan: Plan): Promise<void> {
+  const project = ref.loaded!.project;
+  const touched = new Set(plan.operations.map((op) => ('name' in op ? op.name : '')));
+  const order = buildGraph(project).serviceOrder();
+  const rank = (svc: string): number => (order.indexOf(svc) < 0 ? order.length : order.indexOf(svc));
+  const running = (await engine.containerList({ filters: projectFilter(ref.name) }))
+    .filter((c) => c.state === 'running' && c.labels[LABEL.oneoff] !== 'True' && project.services[c.labels[LABEL.service] ?? ''] && !touched.has(nameOf(c)))
+    .sort((a, b) => rank(a.labels[LABEL.service]!) - rank(b.labels[LABEL.service]!) || Number(a.labels[LABEL.number]) - Number(b.labels[LABEL.number]));
+  for (const c of running) deps.sink.on({ id: `container ${nameOf(c)}`, kind: 'container', name: nameOf(c), status: 'done', text: 'Running', time: deps.clock.now() });
 }
 
 export interface PlanCommandOptions extends UpOptions {

@@ -62,7 +62,8 @@ describe('execute', () => {
     expect(list.every((c) => c.labels[LABEL.project] === 'demo' && c.labels[LABEL.configHash]?.length === 64)).toBe(true);
     expect((await engine.networkInspect('demo_default')).labels[LABEL.network]).toBe('default');
     expect((await engine.volumeInspect('demo_data')).labels[LABEL.volume]).toBe('data');
-    expect(sink.events.some((e) => e.id === 'service db healthy' && e.text === 'Healthy')).toBe(true);
+    // as Compose: the awaited container's own line, Waiting then Healthy
+    expect(sink.events.filter((e) => e.id === 'container demo-db-1').map((e) => e.text)).toEqual(expect.arrayContaining(['Waiting', 'Healthy']));
     expect(sink.events.filter((e) => e.status === 'error')).toEqual([]);
 
     const ids = list.map((c) => c.id).sort();

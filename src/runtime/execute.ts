@@ -140,10 +140,14 @@ function describe(op: Operation, e: unknown): string {
 
 async function runOne(op: Operation, ctx: ExecuteContext, result: ExecuteResult): Promise<void> {
   const l = labelsOf(op);
-  const name = operationTarget(op);
-  const id = `${l.kind} ${name}`;
-  const emit = (status: 'working' | 'done' | 'warning' | 'error', text: string, detail?: string): void =>
-    ctx.sink.on({ id, kind: l.kind, name, status, text, ...(detail ? { detail } : {}), time: ctx.clock.now() });
+  // A wait shows as Compose shows it: " Container demo-db-1  Waiting" … "Healthy", a line per
+  // container of the awaited service (the service itself when it has none yet).
+  const perContainer = op.kind === 'WaitService' && op.containers.length > 0;
+  const targets = perContainer ? op.containers : [operationTarget(op)];
+  const kind: ResourceKind = perContainer ? 'container' : l.kind;
+  const emit = (status: 'working' | 'done' | 'warning' | 'error', text: string, detail?: string): void => {
+    for (const name of targets) ctx.sink.on({ id: `${kind} ${name}`, kind, name, status, text, ...(detail ? { detail } : {}), time: ctx.clock.now() });
+  };
   emit('working', l.working);
   try {
     const warning = await perform(op, ctx, (detail) => emit('working', l.working, detail));

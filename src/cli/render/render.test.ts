@@ -18,15 +18,27 @@ function capture() {
 describe('renderers', () => {
   it('plain: a line per state change, elapsed on completion, errors with detail', () => {
     const c = capture();
-    const s = plainSink(c.stream);
+    const s = plainSink(c.stream, '', () => 7_500);
     s.start('project demo');
     s.on(ev('container demo-web-1', 'working', 'Creating', 1000));
     s.on(ev('container demo-web-1', 'done', 'Created', 1300));
     s.on(ev('image busybox', 'working', 'Pulling', 1000, '50%'));
     s.on(ev('network demo_default', 'error', 'Error', 2000, 'boom'));
-    s.message('warning', 'orphans');
+    s.on(ev('volume demo_data', 'done', 'Created', 1400));
+    s.on(ev('volume demo_data', 'done', 'Removed', 1500));
+    s.message('warning', 'Found orphan containers ([demo-old-1]) for this project.');
     s.done();
-    expect(c.out.join('')).toBe('Container demo-web-1  Creating\nContainer demo-web-1  Created 0.3s\nNetwork demo_default  Error 0.0s: boom\nWARN orphans\n');
+    expect(c.out.join('')).toBe(
+      [
+        ' Container demo-web-1  Creating',
+        ' Container demo-web-1  Created',
+        ' Network demo_default  Error boom',
+        ' Volume "demo_data"  Created',
+        ' Volume demo_data  Removed',
+        'time="1970-01-01T00:00:07Z" level=warning msg="Found orphan containers ([demo-old-1]) for this project."',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('json: one object per line', () => {

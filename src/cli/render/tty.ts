@@ -3,7 +3,7 @@
  * in place (cursor up + clear) ten times a second while anything is working.
  */
 import type { ProgressEvent, ProgressSink } from '../../progress/events.js';
-import { kindWord, seconds, type Stream } from './common.js';
+import { resourceLabel, seconds, type Stream } from './common.js';
 
 const SPIN = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -19,13 +19,14 @@ export function ttySink(out: Stream, now: () => number = Date.now, color = true)
   let timer: NodeJS.Timeout | undefined;
   let frame = 0;
   let title = '';
+  const began = now();
   const c = (code: number, s: string): string => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
 
   const draw = (): void => {
     frame++;
     const list = [...rows.values()];
     const finished = list.filter((r) => r.e.status !== 'working').length;
-    const width = Math.max(0, ...list.map((r) => `${kindWord(r.e)} ${r.e.name}`.length));
+    const width = Math.max(0, ...list.map((r) => resourceLabel(r.e).length));
     const cols = out.columns ?? 100;
     const lines = [`${c(34, '[+]')} ${title ? `${title}: ` : ''}${finished}/${list.length}`];
     // Cursor-up cannot reach above the screen: when the rows do not fit, finished ones make room.
@@ -40,7 +41,7 @@ export function ttySink(out: Stream, now: () => number = Date.now, color = true)
       const icon = r.e.status === 'working' ? c(36, SPIN[frame % SPIN.length]!) : r.e.status === 'done' ? c(32, '✔') : r.e.status === 'warning' ? c(33, '!') : c(31, '✘');
       const time = seconds((r.end ?? now()) - r.since);
       const detail = r.e.detail ? ` ${r.e.detail}` : '';
-      let line = ` ${icon} ${`${kindWord(r.e)} ${r.e.name}`.padEnd(width)}  ${r.e.text}${detail}`;
+      let line = ` ${icon} ${resourceLabel(r.e).padEnd(width)}  ${r.e.text}${detail}`;
       if (line.length > cols - 8) line = line.slice(0, cols - 9) + '…';
       lines.push(`${line}  ${c(90, time)}`);
     }
@@ -69,7 +70,8 @@ export function ttySink(out: Stream, now: () => number = Date.now, color = true)
         out.write(`\x1b[${drawn}A\x1b[0J`);
         drawn = 0;
       }
-      out.write(`${level === 'warning' ? c(33, 'WARN') + ' ' : ''}${text}\n`);
+      // logrus on a terminal: WARN[0003] (seconds since the command began)
+      out.write(`${level === 'warning' ? `${c(33, 'WARN')}[${String(Math.max(0, Math.floor((now() - began) / 1000))).padStart(4, '0')}] ` : ''}${text}\n`);
       if (rows.size) draw();
     },
     done() {
