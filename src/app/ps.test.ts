@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerSummary } from '../../engine/api/types.js';
 import { LABEL } from '../runtime/labels.js';
-import { ago, commandCell, humanDuration, psRow } from './ps.js';
+import type { AppDeps } from './context.js';
+import { ago, commandCell, humanDuration, ls, psRow } from './ps.js';
 
 const base: ContainerSummary = {
   id: 'a'.repeat(64),
@@ -62,5 +63,27 @@ describe('ps as Compose prints it', () => {
     const running = psRow({ ...base, state: 'running', status: 'Up 5 seconds' }, Date.parse('2026-11-28T08:00:05Z'), true);
     expect(running.Publishers).toEqual([{ URL: '127.0.0.1', TargetPort: 80, PublishedPort: 8080, Protocol: 'tcp' }]);
     expect(running.Ports).toBe('127.0.0.1:8080->80/tcp');
+  });
+});
+
+describe('ls as Compose prints it', () => {
+  const c = (project: string, state: string): ContainerSummary => ({ ...base, state: state as ContainerSummary['state'], labels: { [LABEL.project]: project, [LABEL.configFiles]: `/p/${project}/compose.yaml` } });
+  const deps = (list: ContainerSummary[]) => {
+    const out: string[] = [];
+    const engine = { containerList: async (o: { all?: boolean }) => (o.all ? list : list.filter((x) => x.state === 'running')) };
+    return { out, deps: { connect: async () => engine, stdout: { write: (s: string) => out.push(s) } } as unknown as AppDeps };
+  };
+
+  it('counts running containers only without -a, every state with -a', async () => {
+    const list = [c('shop', 'running'), c('shop', 'exited'), c('shop', 'running'), c('old', 'exited')];
+    const a = deps(list);
+    await ls(a.deps, { format: 'json' });
+    expect(JSON.parse(a.out.join(''))).toEqual([{ Name: 'shop', Status: 'running(2)', ConfigFiles: '/p/shop/compose.yaml' }]);
+    const b = deps(list);
+    await ls(b.deps, { all: true, format: 'json' });
+    expect(JSON.parse(b.out.join(''))).toEqual([
+      { Name: 'old', Status: 'exited(1)', ConfigFiles: '/p/old/compose.yaml' },
+      { Name: 'shop', Status: 'exited(1), running(2)', ConfigFiles: '/p/shop/compose.yaml' },
+    ]);
   });
 });

@@ -162,7 +162,8 @@ export async function ls(deps: AppDeps, o: { all?: boolean; format?: 'table' | '
   const rows = [...projects]
     .map(([name, cs]) => {
       const counts = new Map<string, number>();
-      for (const c of cs) counts.set(c.state, (counts.get(c.state) ?? 0) + 1);
+      // Compose lists running containers only unless -a: a project's status then counts only those.
+      for (const c of cs) if (o.all || c.state === 'running') counts.set(c.state, (counts.get(c.state) ?? 0) + 1);
       const status = [...counts].sort().map(([s, n]) => `${s}(${n})`).join(', ');
       const files = cs.find((c) => c.labels[LABEL.configFiles])?.labels[LABEL.configFiles] ?? '';
       return { Name: name, Status: status, ConfigFiles: files, running: counts.get('running') ?? 0 };
