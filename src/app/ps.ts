@@ -18,6 +18,8 @@ export interface PsOptions {
   filterServices?: string[];
   /** --no-trunc: the whole command. */
   noTrunc?: boolean;
+  /** --orphans=false: leave out containers of services the project does not have. */
+  orphans?: boolean;
 }
 
 export function portsText(ports: PublishedPort[]): string {
@@ -82,7 +84,7 @@ export function nameOf(c: ContainerSummary): string {
   return (c.names[0] ?? c.id).replace(/^\//, '');
 }
 
-export async function projectContainers(deps: AppDeps, g: GlobalOptions, all: boolean, services?: string[]): Promise<{ name: string; containers: ContainerSummary[] }> {
+export async function projectContainers(deps: AppDeps, g: GlobalOptions, all: boolean, services?: string[]): Promise<{ name: string; containers: ContainerSummary[]; services?: string[] }> {
   const ref = await projectOrName(deps, g, services);
   for (const s of services ?? []) if (ref.loaded && !ref.loaded.project.services[s]) throw new UserError(`no such service: ${s}`);
   const engine = await deps.connect();
@@ -90,7 +92,7 @@ export async function projectContainers(deps: AppDeps, g: GlobalOptions, all: bo
   const containers = list
     .filter((c) => !services?.length || services.includes(c.labels[LABEL.service] ?? ''))
     .sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
-  return { name: ref.name, containers };
+  return { name: ref.name, containers, ...(ref.loaded ? { services: Object.keys(ref.loaded.project.services) } : {}) };
 }
 
 /**
@@ -129,8 +131,8 @@ export function psRow(c: ContainerSummary, now: number, trunc: boolean): Record<
 }
 
 export async function ps(deps: AppDeps, g: GlobalOptions, o: PsOptions): Promise<number> {
-  const { containers } = await projectContainers(deps, g, !!o.all || !!o.status?.length, o.filterServices);
-  const shown = containers.filter((c) => !o.status?.length || o.status.includes(c.state));
+  const { containers, services } = await projectContainers(deps, g, !!o.all || !!o.status?.length, o.filterServices);
+  const shown = containers.filter((c) => (!o.status?.length || o.status.includes(c.state)) && (o.orphans !== false || !services || services.includes(c.labels[LABEL.service] ?? '')));
   if (o.services) {
     for (const s of [...new Set(shown.map((c) => c.labels[LABEL.service] ?? ''))].sort()) deps.stdout.write(s + '\n');
     return 0;

@@ -8,10 +8,11 @@ export async function serviceContainer(engine: Engine, project: string, service:
   const list = await engine.containerList({ all: true, filters: { label: [`${LABEL.project}=${project}`, `${LABEL.service}=${service}`] } });
   const mine = list.filter((c) => c.labels[LABEL.oneoff] !== 'True');
   const c = mine.find((x) => Number(x.labels[LABEL.number]) === index);
+  // Compose's words (getSpecifiedContainer), so scripts matching them keep working.
   if (!c) {
-    if (!mine.length) throw new UserError(`service ${service} has no container in project ${project}; run berth up first`);
-    throw new UserError(`service ${service} has no container number ${index} (it has ${mine.map((x) => x.labels[LABEL.number]).sort().join(', ')})`);
+    if (!mine.length) throw new UserError(`service ${JSON.stringify(service)} is not running`);
+    throw new UserError(`service ${JSON.stringify(service)} is not running container #${index}`);
   }
-  if (opts.running && c.state !== 'running') throw new UserError(`container ${(c.names[0] ?? c.id).replace(/^\//, '')} is not running (${c.status})`);
+  if (opts.running && c.state !== 'running') throw new UserError(`container ${(c.names[0] ?? c.id).replace(/^\//, '')} is not running`);
   return c;
 }

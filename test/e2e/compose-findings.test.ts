@@ -63,6 +63,20 @@ describe('orchestrator findings', () => {
     expect(r.stdout.trim()).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z job done$/);
   });
 
+  it("exec names an unknown service and a service without container in Compose's words", () => {
+    expect(s.run(['exec', '-T', 'nosuch', 'true']).stderr).toContain('no such service: nosuch');
+    const r = s.run(['exec', '-T', 'job', 'true']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/container cfind-job-1 is not running|service "job" is not running/);
+  });
+
+  it('ps --orphans=false leaves out containers of services no longer in the file', () => {
+    s.write('less.yaml', 'name: cfind\nservices:\n  cache:\n    image: berth-demo/busybox:latest\n    command: ["sleep", "3600"]\n');
+    const names = (extra: string[]) => s.ok(['-f', 'less.yaml', 'ps', '-a', '--format', '{{.Name}}', ...extra]).stdout.trim().split('\n').sort();
+    expect(names([])).toContain('cfind-store-1');
+    expect(names(['--orphans=false'])).toEqual(['cfind-cache-1']);
+  });
+
   it('ps shows no ports for a stopped container, the ports of a running one', () => {
     const table = () => s.ok(['ps', '-a']).stdout.split('\n').find((l) => l.includes('cfind-store-1'))!;
     expect(table()).toContain('127.0.0.1:18632->80/tcp');

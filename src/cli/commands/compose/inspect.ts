@@ -48,6 +48,7 @@ export function registerInspect(program: Command): void {
     .option('--format <format>', 'table, json, or a Go template ({{.Name}} {{.Service}} {{.State}} ...)', 'table')
     .option('--filter <KEY=VALUE>', 'filter: status=<state> (repeatable)', collect)
     .option('--no-trunc', 'do not truncate the output')
+    .option('--orphans [bool]', 'include containers of services not in the project (default true; --orphans=false leaves them out)')
     .action(async (services: string[], o: Record<string, unknown>, cmd: Command) => {
       const status = [...((o.status as string[] | undefined) ?? []), ...((o.filter as string[] | undefined) ?? []).map(statusFilter)];
       const format = o.format as string;
@@ -62,6 +63,7 @@ export function registerInspect(program: Command): void {
           ...(template ? { template: (r: Record<string, unknown>) => template(r) } : {}),
           filterServices: services,
           noTrunc: o.trunc === false,
+          orphans: o.orphans === undefined || o.orphans === true || !/^(false|0)$/i.test(String(o.orphans)),
         }),
       );
     });
