@@ -148,11 +148,11 @@ export async function cp(deps: AppDeps, g: GlobalOptions, o: { src: string; dest
     await engine.containerCopyOut(c.id, from[1], dest);
   } else {
     const c = await serviceContainer(engine, ref.name, to![0], o.index ?? 1);
-    const src = path.resolve(o.cwd, o.src);
-    let target = to![1];
-    const intoDir = target.endsWith('/') || (c.state === 'running' && (await engine.containerExec(c.id, { cmd: ['test', '-d', target] }).then((r) => r.exitCode === 0, () => false)));
-    if (intoDir) target = path.posix.join(target, path.basename(src));
-    const r = await engine.containerSync(c.id, [{ op: 'copy', hostPath: src, containerPath: target }]);
+    // The engine applies docker cp's rules (onto an existing directory the source goes inside
+    // it, SRC/. copies a directory's content), on a stopped container too. path.resolve would
+    // drop a trailing "/." that means "the content": keep it.
+    const src = path.resolve(o.cwd, o.src) + (/\/\.$/.test(o.src) ? '/.' : '');
+    const r = await engine.containerSync(c.id, [{ op: 'copy', mode: 'cp', hostPath: src, containerPath: to![1] }]);
     if (r.failed.length) throw new UserError(`cp: ${r.failed.map((f) => `${f.containerPath}: ${f.error}`).join('; ')}`);
   }
   return 0;

@@ -70,6 +70,14 @@ describe('orchestrator findings', () => {
     expect(r.stderr).toMatch(/container cfind-job-1 is not running|service "job" is not running/);
   });
 
+  it("cp follows docker cp's rules through the engine: into an existing directory, DIR/. copies the content", () => {
+    s.write('pl/a.txt', 'a\n');
+    s.ok(['exec', '-T', 'cache', 'mkdir', '-p', '/srv/in', '/srv/flat']);
+    s.ok(['cp', 'pl', 'cache:/srv/in']);
+    s.ok(['cp', 'pl/.', 'cache:/srv/flat']);
+    expect(s.ok(['exec', '-T', 'cache', 'cat', '/srv/in/pl/a.txt', '/srv/flat/a.txt']).stdout).toBe('a\na\n');
+  });
+
   it('ps --orphans=false leaves out containers of services no longer in the file', () => {
     s.write('less.yaml', 'name: cfind\nservices:\n  cache:\n    image: berth-demo/busybox:latest\n    command: ["sleep", "3600"]\n');
     const names = (extra: string[]) => s.ok(['-f', 'less.yaml', 'ps', '-a', '--format', '{{.Name}}', ...extra]).stdout.trim().split('\n').sort();
