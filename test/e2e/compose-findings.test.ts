@@ -4,9 +4,10 @@
  * a host port range over replicas (#19), logs -f ends with its containers, logs -t in
  * Docker's form, ps of a stopped container shows no ports.
  */
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireRoot } from '../helpers/root.js';
-import { Stack } from '../helpers/stack.js';
+import { BIN, Stack } from '../helpers/stack.js';
 
 requireRoot();
 
@@ -37,6 +38,29 @@ describe('orchestrator findings', () => {
 
   it('#15 the one-off exit code comes back with input attached', () => {
     expect(s.run(['run', '--rm', '-T', 'cache', 'sh', '-c', 'read x; exit $x'], { input: '7\n' }).code).toBe(7);
+  });
+
+  it('run on a terminal is interactive (a pseudo-terminal, the keyboard), its exit code passed on', async () => {
+    const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
+    const cmd = `cd ${q(s.dir)}; BERTH_ROOT=${q(s.root)} BERTH_PROGRESS=plain exec ${q(process.execPath)} ${q(BIN)} run --rm cache sh`;
+    const child = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    child.stdout.on('data', (b: Buffer) => (screen += b.toString()));
+    const exited = new Promise<number>((r) => child.on('close', (code) => r(code ?? -1)));
+    const waitFor = async (re: RegExp): Promise<void> => {
+      for (const end = Date.now() + 20_000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (re.test(screen)) return;
+      throw new Error(`screen never matched ${re}: ${JSON.stringify(screen)}`);
+    };
+    try {
+      await waitFor(/\/ # /);
+      child.stdin.write('tty; echo $((6*7))\r');
+      await waitFor(/\/dev\/pts\/\d+\r+\n42\r/);
+      child.stdin.write('exit 3\r');
+      expect(await exited).toBe(3);
+    } finally {
+      child.kill();
+    }
+    expect(s.ps(P).filter((x) => x.Name.includes('-run-'))).toEqual([]);
   });
 
   it('#17 stop then start of a service with an external volume', () => {

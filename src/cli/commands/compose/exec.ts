@@ -114,7 +114,10 @@ export function registerExec(program: Command): void {
     .action(async (service: string, command: string[], o: Record<string, unknown>, cmd: Command) => {
       // Compose's run is interactive by default: piped input reaches the one-off
       // (`run --rm -T db psql < dump.sql`).
-      const input = o.detach || o.interactive === false ? undefined : await pipedInput();
+      // On a terminal, a pseudo-terminal and the keyboard, as Compose (-T turns it off).
+      const interactive = o.tty !== false && !o.detach && o.interactive !== false && !!process.stdin.isTTY && !!process.stdout.isTTY;
+      const input = interactive ? process.stdin : o.detach || o.interactive === false ? undefined : await pipedInput();
+      if (interactive) process.stdin.setRawMode(true);
       try {
       await runApp(cmd, async (deps, g) =>
         (await import('../../../app/run.js')).runOneOff(deps, g, {
@@ -133,13 +136,14 @@ export function registerExec(program: Command): void {
           publish: o.publish as string[] | undefined,
           servicePorts: !!o.servicePorts,
           noDeps: o.deps === false,
-          tty: false,
+          tty: interactive,
           useAliases: !!o.useAliases,
           capAdd: o.capAdd as string[] | undefined,
           capDrop: o.capDrop as string[] | undefined,
         }),
       );
       } finally {
+        if (interactive) process.stdin.setRawMode(false);
         // The one-off has ended: an input that never closes must not keep berth alive.
         if (input) process.stdin.destroy();
       }
