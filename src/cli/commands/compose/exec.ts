@@ -119,29 +119,29 @@ export function registerExec(program: Command): void {
       const input = interactive ? process.stdin : o.detach || o.interactive === false ? undefined : await pipedInput();
       if (interactive) process.stdin.setRawMode(true);
       try {
-      await runApp(cmd, async (deps, g) =>
-        (await import('../../../app/run.js')).runOneOff(deps, g, {
-          stdin: input,
-          service,
-          command,
-          detach: !!o.detach,
-          rm: !!o.rm,
-          name: o.name as string | undefined,
-          entrypoint: o.entrypoint as string | undefined,
-          env: o.env as string[] | undefined,
-          labels: o.label as string[] | undefined,
-          user: o.user as string | undefined,
-          workdir: o.workdir as string | undefined,
-          volumes: o.volume as string[] | undefined,
-          publish: o.publish as string[] | undefined,
-          servicePorts: !!o.servicePorts,
-          noDeps: o.deps === false,
-          tty: interactive,
-          useAliases: !!o.useAliases,
-          capAdd: o.capAdd as string[] | undefined,
-          capDrop: o.capDrop as string[] | undefined,
-        }),
-      );
+        await runApp(cmd, async (deps, g) =>
+          (await import('../../../app/run.js')).runOneOff(deps, g, {
+            stdin: input,
+            service,
+            command,
+            detach: !!o.detach,
+            rm: !!o.rm,
+            name: o.name as string | undefined,
+            entrypoint: o.entrypoint as string | undefined,
+            env: o.env as string[] | undefined,
+            labels: o.label as string[] | undefined,
+            user: o.user as string | undefined,
+            workdir: o.workdir as string | undefined,
+            volumes: o.volume as string[] | undefined,
+            publish: o.publish as string[] | undefined,
+            servicePorts: !!o.servicePorts,
+            noDeps: o.deps === false,
+            tty: interactive,
+            useAliases: !!o.useAliases,
+            capAdd: o.capAdd as string[] | undefined,
+            capDrop: o.capDrop as string[] | undefined,
+          }),
+        );
       } finally {
         if (interactive) process.stdin.setRawMode(false);
         // The one-off has ended: an input that never closes must not keep berth alive.
