@@ -98,7 +98,7 @@ describe('execute', () => {
     engine.addImage(IMG);
     engine.unhealthy.add('demo-db-1');
     const { r } = await up(engine, demo());
-    expect(r.failed).toEqual([{ op: 'wait:db:healthy', error: 'service db is unhealthy; last probe exited 1: connection refused (migrate depends on it)' }]);
+    expect(r.failed).toEqual([{ op: 'wait:db:healthy', error: 'dependency failed to start: container demo-db-1 is unhealthy; last probe exited 1: connection refused (migrate depends on it)' }]);
     expect(r.skipped).toEqual(expect.arrayContaining(['start:demo-migrate-1', 'start:demo-api-1', 'start:demo-web-1']));
     expect(engine.calls.filter((c) => c.startsWith('containerStart'))).toEqual(['containerStart demo-db-1']);
   });
@@ -109,7 +109,7 @@ describe('execute', () => {
     const p = demo();
     p.services.migrate!.command = ['sh', '-c', 'echo boom; exit 3'];
     await expect(executeOrThrow(reconcile(p, undefined, await observe(engine, 'demo', refs)), { engine, project: p, meta, env: {}, sink: recordingSink(), clock: systemClock })).rejects.toThrow(
-      /service migrate exited with code 3/,
+      /service "migrate" didn't complete successfully: exit 3 \(api depends on it\)/,
     );
   });
 

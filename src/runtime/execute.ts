@@ -131,8 +131,14 @@ function describe(op: Operation, e: unknown): string {
     case 'CreateContainer':
       if (isEngineError(e, 'NOT_FOUND') && /image/i.test(msg)) return `${what}: image ${op.image} is not present (berth did not pull or build it in this run): ${msg}`;
       return `${what}: create failed: ${msg}`;
-    case 'WaitService':
-      return `service ${op.service} ${msg}${op.cause && op.cause !== '--wait' ? ` (${op.cause})` : ''}`;
+    case 'WaitService': {
+      // Compose's words first (scripts grep them), berth's detail (the last probe) after.
+      const why = op.cause && op.cause !== '--wait' ? ` (${op.cause})` : '';
+      const code = /^exited with code (\d+)$/.exec(msg);
+      if (op.condition === 'completed' && code) return `service ${JSON.stringify(op.service)} didn't complete successfully: exit ${code[1]}${why}`;
+      const who = op.containers.length === 1 ? `container ${op.containers[0]}` : `service ${op.service}`;
+      return `${why ? 'dependency failed to start: ' : ''}${who} ${msg}${why}`;
+    }
     default:
       return `${what}: ${labelsOf(op).working.toLowerCase()} failed: ${msg}`;
   }
