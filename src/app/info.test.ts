@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerStats } from '../../engine/api/types.js';
-import { STATS_HEADERS, statsRow } from './info.js';
+import { STATS_HEADERS, statsRow, topTable } from './info.js';
 
 const GiB = 1024 ** 3;
 const s: ContainerStats = {
@@ -30,5 +30,14 @@ describe('stats as docker stats prints it', () => {
 
   it('a limited container shows its limit', () => {
     expect(statsRow(s.id, 'x', { ...s, memoryLimit: 256 * 1024 * 1024 }, 7.5 * GiB).slice(3, 5)).toEqual(['1.5MiB / 256MiB', '0.59%']);
+  });
+});
+
+describe('top as compose top prints it', () => {
+  it("tabwriter cells: min width 5, padding 3, process cells padded to the end, then an empty line", () => {
+    const text = topTable(['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'], [['root', '4242', '4200', '0', '08:00', '?', '00:00:00', 'sleep 3600']]);
+    expect(text).toBe(
+      'UID    PID    PPID   C    STIME   TTY   TIME       CMD\n' + 'root   4242   4200   0    08:00   ?     00:00:00   sleep 3600   \n' + '\n',
+    );
   });
 });

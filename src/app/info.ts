@@ -15,9 +15,23 @@ export async function top(deps: AppDeps, g: GlobalOptions, services: string[]): 
   const engine = await deps.connect();
   for (const c of containers) {
     const t = await engine.containerTop(c.id);
-    deps.stdout.write(`${nameOf(c)}\n${table(t.titles, t.processes)}\n`);
+    deps.stdout.write(`${nameOf(c)}\n${topTable(t.titles, t.processes)}`);
   }
   return 0;
+}
+
+/**
+ * `compose top`'s table: Go's tabwriter (min width 5, padding 3) over a header line without a
+ * final tab and process lines that end in one, so every process cell, the last too, is padded
+ * while the header's last title is not; then an empty line.
+ */
+export function topTable(titles: string[], rows: string[][]): string {
+  const n = Math.max(titles.length, ...rows.map((r) => r.length));
+  const width = (i: number): number => Math.max(5, Math.max(i < titles.length - 1 ? titles[i]!.length : 0, ...rows.map((r) => (r[i] ?? '').length)) + 3);
+  const widths = Array.from({ length: n }, (_, i) => width(i));
+  const head = titles.map((t, i) => (i === titles.length - 1 ? t : t.padEnd(widths[i]!))).join('');
+  const body = rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join(''));
+  return [head, ...body, ''].join('\n') + '\n';
 }
 
 export async function port(deps: AppDeps, g: GlobalOptions, o: { service: string; port: number; protocol?: 'tcp' | 'udp'; index?: number }): Promise<number> {
