@@ -124,11 +124,11 @@ describe('berth container', () => {
     expect((await berth(e, 'container', 'exec', 'a', 'sh', '-c', 'exit 6')).code).toBe(6);
   });
 
-  it('refuses -t with a clear message (no terminal support yet)', async () => {
+  it('refuses -t when its input is not a terminal, as Docker does', async () => {
     const e = new FakeEngine({ images: ['busybox:latest'] });
     const r = await berth(e, 'container', 'run', '-it', 'busybox', 'sh');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/not supported/);
+    expect(r.err).toMatch(/the input device is not a TTY/);
   });
 });
 
