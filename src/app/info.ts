@@ -55,7 +55,7 @@ export async function images(deps: AppDeps, g: GlobalOptions, services: string[]
   }
   if (o.quiet) for (const id of new Set(rows.map((r) => r.id))) deps.stdout.write(id + '\n');
   else if (o.format === 'json') deps.stdout.write(JSON.stringify(rows.map((r) => ({ ContainerName: r.container, Repository: r.repo, Tag: r.tag, ID: r.id, Size: r.size }))) + '\n');
-  else deps.stdout.write(table(['CONTAINER', 'REPOSITORY', 'TAG', 'IMAGE ID', 'SIZE'], rows.map((r) => [r.container, r.repo, r.tag, r.id, decimalSize(r.size)])));
+  else deps.stdout.write(table(['CONTAINER', 'REPOSITORY', 'TAG', 'IMAGE ID', 'SIZE'], rows.map((r) => [r.container, r.repo, r.tag, r.id, decimalSize(r.size)]), 20));
   return 0;
 }
 

@@ -174,6 +174,6 @@ export async function ls(deps: AppDeps, o: { all?: boolean; format?: 'table' | '
     .sort((a, b) => a.Name.localeCompare(b.Name));
   if (o.quiet) rows.forEach((r) => deps.stdout.write(r.Name + '\n'));
   else if (o.format === 'json') deps.stdout.write(JSON.stringify(rows.map(({ running: _r, ...r }) => r)) + '\n');
-  else deps.stdout.write(table(['NAME', 'STATUS', 'CONFIG FILES'], rows.map((r) => [r.Name, r.Status, r.ConfigFiles])));
+  else deps.stdout.write(table(['NAME', 'STATUS', 'CONFIG FILES'], rows.map((r) => [r.Name, r.Status, r.ConfigFiles]), 20));
   return 0;
 }
