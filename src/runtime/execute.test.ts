@@ -93,6 +93,17 @@ describe('execute', () => {
     expect(await engine.volumeList()).toEqual([]);
   });
 
+  it("a recreate shows as Compose's Recreate/Recreated then Starting/Started, not the old container's stop and removal", async () => {
+    const engine = new HealthFake();
+    engine.addImage(IMG);
+    await up(engine, demo());
+    const p = demo();
+    p.services.web!.environment = { CHANGED: '1' };
+    const { r, sink } = await up(engine, p);
+    expect(r.failed).toEqual([]);
+    expect(sink.events.filter((e) => e.id === 'container demo-web-1').map((e) => e.text)).toEqual(['Recreate', 'Recreated', 'Starting', 'Started']);
+  });
+
   it('an unhealthy dependency fails with its last probe output and skips its dependants', async () => {
     const engine = new HealthFake();
     engine.addImage(IMG);

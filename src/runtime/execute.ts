@@ -54,7 +54,7 @@ function labelsOf(op: Operation): Labels {
     case 'PullImage': return { kind: 'image', working: 'Pulling', done: 'Pulled' };
     case 'BuildImage': return { kind: 'image', working: 'Building', done: 'Built' };
     case 'RemoveImage': return { kind: 'image', working: 'Removing', done: 'Removed' };
-    case 'CreateContainer': return { kind: 'container', working: op.cause === 'new service' || op.cause.startsWith('scale') ? 'Creating' : 'Recreating', done: op.cause === 'new service' || op.cause.startsWith('scale') ? 'Created' : 'Recreated' };
+    case 'CreateContainer': return { kind: 'container', working: op.cause === 'new service' || op.cause.startsWith('scale') ? 'Creating' : 'Recreate', done: op.cause === 'new service' || op.cause.startsWith('scale') ? 'Created' : 'Recreated' };
     case 'StartContainer': return { kind: 'container', working: 'Starting', done: 'Started' };
     case 'StopContainer': return { kind: 'container', working: 'Stopping', done: 'Stopped' };
     case 'RemoveContainer': return { kind: 'container', working: 'Removing', done: 'Removed' };
@@ -69,6 +69,10 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<ExecuteR
   let running = 0;
   let busy = 0; // running steps that count against the limit
   let stop = false;
+  // The old container of a recreate: Compose shows only "Recreate"/"Recreated" for it, not its
+  // stop and removal (they still run; a failure still shows).
+  const recreated = new Set(plan.operations.flatMap((o) => (o.kind === 'CreateContainer' ? [o.name] : [])));
+  const silent = (op: Operation): boolean => (op.kind === 'StopContainer' || op.kind === 'RemoveContainer') && recreated.has(op.name);
 
   await new Promise<void>((resolveAll) => {
     const pump = (): void => {
@@ -86,7 +90,7 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<ExecuteR
         state.set(op.id, 'running');
         running++;
         if (counts) busy++;
-        void runOne(op, ctx, result).then(
+        void runOne(op, ctx, result, silent(op)).then(
           () => state.set(op.id, 'done') && result.done.push(op.id),
           (e: unknown) => {
             state.set(op.id, 'failed');
@@ -144,7 +148,7 @@ function describe(op: Operation, e: unknown): string {
   }
 }
 
-async function runOne(op: Operation, ctx: ExecuteContext, result: ExecuteResult): Promise<void> {
+async function runOne(op: Operation, ctx: ExecuteContext, result: ExecuteResult, quiet = false): Promise<void> {
   const l = labelsOf(op);
   // A wait shows as Compose shows it: " Container demo-db-1  Waiting" … "Healthy", a line per
   // container of the awaited service (the service itself when it has none yet).
@@ -152,6 +156,7 @@ async function runOne(op: Operation, ctx: ExecuteContext, result: ExecuteResult)
   const targets = perContainer ? op.containers : [operationTarget(op)];
   const kind: ResourceKind = perContainer ? 'container' : l.kind;
   const emit = (status: 'working' | 'done' | 'warning' | 'error', text: string, detail?: string): void => {
+    if (quiet && status !== 'error') return;
     for (const name of targets) ctx.sink.on({ id: `${kind} ${name}`, kind, name, status, text, ...(detail ? { detail } : {}), time: ctx.clock.now() });
   };
   emit('working', l.working);
