@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerStats } from '../../engine/api/types.js';
-import { STATS_HEADERS, statsRow, topTable } from './info.js';
+import { STATS_HEADERS, eventLine, statsRow, topTable } from './info.js';
 
 const GiB = 1024 ** 3;
 const s: ContainerStats = {
@@ -39,5 +39,12 @@ describe('top as compose top prints it', () => {
     expect(text).toBe(
       'UID    PID    PPID   C    STIME   TTY   TIME       CMD\n' + 'root   4242   4200   0    08:00   ?     00:00:00   sleep 3600   \n' + '\n',
     );
+  });
+});
+
+describe('events as compose events prints them', () => {
+  it('local time with microseconds, container, action, id, attributes, then an empty line', () => {
+    const line = eventLine('2026-11-28T08:00:01.123456789Z', 'start', 'abc', { image: 'busybox', name: 'demo-web-1' });
+    expect(line).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:01\.123456 container start abc \(image=busybox, name=demo-web-1\)\n\n$/);
   });
 });

@@ -59,6 +59,20 @@ export async function images(deps: AppDeps, g: GlobalOptions, services: string[]
   return 0;
 }
 
+/**
+ * A line of `compose events`: local time with microseconds, "container", the action, the id,
+ * the attributes; Compose's Event.String() ends in a newline and is then Println'd, so an empty
+ * line follows each event.
+ */
+export function eventLine(time: string, action: string, id: string, attributes: Record<string, string>): string {
+  const t = new Date(Date.parse(time));
+  const micros = (/\.(\d+)/.exec(time)?.[1] ?? '').padEnd(6, '0').slice(0, 6);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  const local = Number.isNaN(t.getTime()) ? time : `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())} ${p(t.getHours())}:${p(t.getMinutes())}:${p(t.getSeconds())}.${micros}`;
+  const attrs = Object.entries(attributes).map(([k, v]) => `${k}=${v}`).join(', ');
+  return `${local} container ${action} ${id} (${attrs})\n\n`;
+}
+
 export async function events(deps: AppDeps, g: GlobalOptions, services: string[], o: { json?: boolean }): Promise<number> {
   const ref = await projectOrName(deps, g, services);
   const engine = await deps.connect();
@@ -68,11 +82,12 @@ export async function events(deps: AppDeps, g: GlobalOptions, services: string[]
     for await (const e of engine.events({ filters: { type: ['container'], ...projectFilter(ref.name) } }, ac.signal)) {
       const service = e.attributes[LABEL.service] ?? '';
       if (services.length && !services.includes(service)) continue;
+      // Compose drops its own labels from the attributes (both forms).
+      const attributes = Object.fromEntries(Object.entries(e.attributes).filter(([k]) => !k.startsWith('com.docker.compose.') && !k.startsWith('dev.berth.')));
       if (o.json) {
-        deps.stdout.write(JSON.stringify({ time: e.time, type: e.type, action: e.action, id: e.id, service, attributes: e.attributes }) + '\n');
+        deps.stdout.write(JSON.stringify({ action: e.action, attributes, id: e.id, service, time: e.time, type: 'container' }) + '\n');
       } else {
-        const attrs = Object.entries(e.attributes).filter(([k]) => !k.startsWith('com.docker.compose.') && !k.startsWith('dev.berth.')).map(([k, v]) => `${k}=${v}`).join(', ');
-        deps.stdout.write(`${e.time} ${e.type} ${e.action} ${e.id}${attrs ? ` (${attrs})` : ''}\n`);
+        deps.stdout.write(eventLine(e.time, e.action, e.id, attributes));
       }
     }
   } catch (e) {
