@@ -79,7 +79,9 @@ describe('compose use cases on the fake engine', () => {
     const b = deps(engine, project());
     expect(await planCommand(b.d, {}, {})).toBe(0);
     expect(await up(b.d, {}, { detach: true })).toBe(0);
-    expect(b.sink.messages).toContain('info: project shop is up to date');
+    // As Compose: a "Running" line per untouched running container, nothing created or started.
+    expect(b.sink.events.filter((e) => e.text === 'Running').map((e) => e.name)).toContain('shop-web-1');
+    expect(b.sink.events.filter((e) => /Creat|Start/.test(e.text))).toEqual([]);
     const c = deps(engine, project());
     await ps(c.d, {}, {});
     const table = c.out.join('');
