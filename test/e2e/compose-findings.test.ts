@@ -102,6 +102,11 @@ describe('orchestrator findings', () => {
     expect(s.ok(['exec', '-T', 'cache', 'cat', '/srv/in/pl/a.txt', '/srv/flat/a.txt']).stdout).toBe('a\na\n');
   });
 
+  it('#4 cp reads what the container sees (/etc/hostname is a mount)', () => {
+    s.ok(['cp', 'cache:/etc/hostname', 'hn']);
+    expect(s.read('hn')).toBe('cachehost\n');
+  });
+
   it('ps --orphans=false leaves out containers of services no longer in the file', () => {
     s.write('less.yaml', 'name: cfind\nservices:\n  cache:\n    image: berth-demo/busybox:latest\n    command: ["sleep", "3600"]\n');
     const names = (extra: string[]) => s.ok(['-f', 'less.yaml', 'ps', '-a', '--format', '{{.Name}}', ...extra]).stdout.trim().split('\n').sort();
