@@ -1,5 +1,6 @@
 /** top, port, images, events, stats, cp, wait: reading the project's containers. */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { ContainerStats } from '../../engine/api/types.js';
 import { UserError } from '../diag/diagnostic.js';
@@ -8,6 +9,7 @@ import type { AppDeps, GlobalOptions } from './context.js';
 import { projectOrName } from './project.js';
 import { nameOf, projectContainers } from './ps.js';
 import { table } from './table.js';
+import { packTree } from './tar-out.js';
 import { serviceContainer } from './target.js';
 
 export async function top(deps: AppDeps, g: GlobalOptions, services: string[]): Promise<number> {
@@ -160,7 +162,7 @@ export async function stats(deps: AppDeps, g: GlobalOptions, services: string[],
  * are the user's (`cwd`), and a destination that is an existing directory (or ends in "/")
  * receives the source under its own name.
  */
-export async function cp(deps: AppDeps, g: GlobalOptions, o: { src: string; dest: string; index?: number; cwd: string }): Promise<number> {
+export async function cp(deps: AppDeps, g: GlobalOptions, o: { src: string; dest: string; index?: number; cwd: string; tarOut?: (chunk: Uint8Array) => void }): Promise<number> {
   const split = (s: string): [string, string] | undefined => {
     const i = s.indexOf(':');
     return i > 0 && !s.startsWith('/') && !s.startsWith('.') ? [s.slice(0, i), s.slice(i + 1)] : undefined;
@@ -172,6 +174,19 @@ export async function cp(deps: AppDeps, g: GlobalOptions, o: { src: string; dest
   const engine = await deps.connect();
   if (from) {
     const c = await serviceContainer(engine, ref.name, from[0], o.index ?? 1);
+    if (o.dest === '-') {
+      // A tar archive on standard output, as docker cp.
+      if (!o.tarOut) throw new UserError('cp: cannot write an archive here');
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cp-'));
+      try {
+        const name = path.posix.basename(from[1].replace(/\/+$/, '')) || 'root';
+        await engine.containerCopyOut(c.id, from[1], path.join(tmp, name));
+        await packTree(path.join(tmp, name), name, o.tarOut);
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+      return 0;
+    }
     let dest = path.resolve(o.cwd, o.dest);
     if (o.dest.endsWith('/') || isDir(dest)) dest = path.join(dest, path.posix.basename(from[1].replace(/\/+$/, '')));
     await engine.containerCopyOut(c.id, from[1], dest);

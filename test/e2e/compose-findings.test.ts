@@ -105,6 +105,11 @@ describe('orchestrator findings', () => {
   it('#4 cp reads what the container sees (/etc/hostname is a mount)', () => {
     s.ok(['cp', 'cache:/etc/hostname', 'hn']);
     expect(s.read('hn')).toBe('cachehost\n');
+    // `-`: a tar archive on standard output (docker cp), its entry named after the source
+    const tarText = s.ok(['cp', 'cache:/etc/hostname', '-']).stdout;
+    expect(tarText.startsWith('hostname\0')).toBe(true);
+    expect(tarText).toContain('cachehost\n');
+    expect(tarText.length % 512).toBe(0);
   });
 
   it('ps --orphans=false leaves out containers of services no longer in the file', () => {

@@ -1,0 +1,46 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import tar from 'tar-stream';
+import { describe, expect, it } from 'vitest';
+import { packTree } from './tar-out.js';
+
+async function entries(buf: Buffer): Promise<string[]> {
+  const ex = tar.extract();
+  const out: string[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on('entry', (h, stream, next) => {
+      let body = '';
+      stream.on('data', (c: Buffer) => (body += c.toString()));
+      stream.on('end', () => {
+        out.push(`${h.type} ${h.name}${h.type === 'symlink' ? ` -> ${h.linkname}` : ''}${body ? ` = ${body}` : ''}`);
+        next();
+      });
+    });
+    ex.on('finish', resolve);
+    ex.on('error', reject);
+  });
+  ex.end(buf);
+  await done;
+  return out;
+}
+
+describe('cp SERVICE:SRC - (a tar archive on stdout)', () => {
+  it('packs a tree under its own name: directories, files with content, symlinks', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-tar-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'conf/sub'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'conf/a.txt'), 'a\n');
+      fs.writeFileSync(path.join(dir, 'conf/sub/b.txt'), 'b\n');
+      fs.symlinkSync('a.txt', path.join(dir, 'conf/link'));
+      const chunks: Uint8Array[] = [];
+      await packTree(path.join(dir, 'conf'), 'conf', (c) => chunks.push(c));
+      expect(await entries(Buffer.concat(chunks))).toEqual(['directory conf', 'file conf/a.txt = a\n', 'symlink conf/link -> a.txt', 'directory conf/sub', 'file conf/sub/b.txt = b\n']);
+      const one: Uint8Array[] = [];
+      await packTree(path.join(dir, 'conf/a.txt'), 'a.txt', (c) => one.push(c));
+      expect(await entries(Buffer.concat(one))).toEqual(['file a.txt = a\n']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
