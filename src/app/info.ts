@@ -9,7 +9,7 @@ import type { AppDeps, GlobalOptions } from './context.js';
 import { projectOrName } from './project.js';
 import { nameOf, projectContainers } from './ps.js';
 import { table } from './table.js';
-import { packTree } from './tar-out.js';
+import { packTree, unpackTree } from './tar-out.js';
 import { serviceContainer } from './target.js';
 
 export async function top(deps: AppDeps, g: GlobalOptions, services: string[]): Promise<number> {
@@ -162,7 +162,11 @@ export async function stats(deps: AppDeps, g: GlobalOptions, services: string[],
  * are the user's (`cwd`), and a destination that is an existing directory (or ends in "/")
  * receives the source under its own name.
  */
-export async function cp(deps: AppDeps, g: GlobalOptions, o: { src: string; dest: string; index?: number; cwd: string; tarOut?: (chunk: Uint8Array) => void }): Promise<number> {
+export async function cp(
+  deps: AppDeps,
+  g: GlobalOptions,
+  o: { src: string; dest: string; index?: number; cwd: string; tarOut?: (chunk: Uint8Array) => void; tarIn?: NodeJS.ReadableStream },
+): Promise<number> {
   const split = (s: string): [string, string] | undefined => {
     const i = s.indexOf(':');
     return i > 0 && !s.startsWith('/') && !s.startsWith('.') ? [s.slice(0, i), s.slice(i + 1)] : undefined;
@@ -192,6 +196,19 @@ export async function cp(deps: AppDeps, g: GlobalOptions, o: { src: string; dest
     await engine.containerCopyOut(c.id, from[1], dest);
   } else {
     const c = await serviceContainer(engine, ref.name, to![0], o.index ?? 1);
+    if (o.src === '-') {
+      // A tar archive from standard input, extracted into DEST (docker cp).
+      if (!o.tarIn) throw new UserError('cp: no archive on standard input');
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cp-'));
+      try {
+        await unpackTree(o.tarIn, tmp);
+        const r = await engine.containerSync(c.id, [{ op: 'copy', mode: 'cp', hostPath: `${tmp}/.`, containerPath: to![1] }]);
+        if (r.failed.length) throw new UserError(`cp: ${r.failed.map((f) => `${f.containerPath}: ${f.error}`).join('; ')}`);
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+      return 0;
+    }
     // The engine applies docker cp's rules (onto an existing directory the source goes inside
     // it, SRC/. copies a directory's content), on a stopped container too. path.resolve would
     // drop a trailing "/." that means "the content": keep it.

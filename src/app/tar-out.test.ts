@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { packTree } from './tar-out.js';
+import { Readable } from 'node:stream';
+import { packTree, unpackTree } from './tar-out.js';
 
 async function entries(buf: Buffer): Promise<string[]> {
   const ex = tar.extract();
@@ -39,6 +40,27 @@ describe('cp SERVICE:SRC - (a tar archive on stdout)', () => {
       const one: Uint8Array[] = [];
       await packTree(path.join(dir, 'conf/a.txt'), 'a.txt', (c) => one.push(c));
       expect(await entries(Buffer.concat(one))).toEqual(['file a.txt = a\n']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('cp - SERVICE:DEST unpacks the archive (round trip) and refuses entries outside the destination', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-tar-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'src/sub'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'src/sub/b.txt'), 'b\n');
+      fs.symlinkSync('sub/b.txt', path.join(dir, 'src/l'));
+      const chunks: Uint8Array[] = [];
+      await packTree(path.join(dir, 'src'), 'src', (c) => chunks.push(c));
+      await unpackTree(Readable.from([Buffer.concat(chunks)]), path.join(dir, 'out'));
+      expect(fs.readFileSync(path.join(dir, 'out/src/sub/b.txt'), 'utf8')).toBe('b\n');
+      expect(fs.readlinkSync(path.join(dir, 'out/src/l'))).toBe('sub/b.txt');
+      const evil = tar.pack();
+      evil.entry({ name: '../escape.txt' }, 'x');
+      evil.finalize();
+      await expect(unpackTree(evil, path.join(dir, 'out2'))).rejects.toThrow(/outside the destination/);
+      expect(fs.existsSync(path.join(dir, 'escape.txt'))).toBe(false);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

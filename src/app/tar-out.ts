@@ -33,3 +33,54 @@ export async function packTree(root: string, name: string, write: (chunk: Uint8A
   pack.finalize();
   await done;
 }
+
+/**
+ * `cp - SERVICE:DEST`: docker cp extracts a tar archive from standard input into DEST. Here it
+ * is unpacked into `dir` first (entries that would land outside it are refused), then copied
+ * in as "dir/." (the content).
+ */
+export async function unpackTree(archive: NodeJS.ReadableStream, dir: string): Promise<void> {
+  const ex = tar.extract();
+  const root = path.resolve(dir);
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on('entry', (h, stream, next) => {
+      const target = path.resolve(root, h.name);
+      if (target !== root && !target.startsWith(root + path.sep)) {
+        stream.resume();
+        reject(new Error(`the archive's entry ${h.name} points outside the destination`));
+        return;
+      }
+      const finish = (e?: unknown): void => {
+        if (e) reject(e);
+        else next();
+      };
+      try {
+        if (h.type === 'directory') {
+          fs.mkdirSync(target, { recursive: true, mode: h.mode });
+          stream.resume();
+          stream.on('end', () => finish());
+        } else if (h.type === 'symlink') {
+          fs.mkdirSync(path.dirname(target), { recursive: true });
+          fs.symlinkSync(h.linkname ?? '', target);
+          stream.resume();
+          stream.on('end', () => finish());
+        } else if (h.type === 'file' || h.type === 'contiguous-file') {
+          fs.mkdirSync(path.dirname(target), { recursive: true });
+          const out = fs.createWriteStream(target, { mode: h.mode });
+          stream.pipe(out);
+          out.on('finish', () => finish());
+          out.on('error', finish);
+        } else {
+          stream.resume(); // devices, fifos: not copied
+          stream.on('end', () => finish());
+        }
+      } catch (e) {
+        finish(e);
+      }
+    });
+    ex.on('finish', resolve);
+    ex.on('error', reject);
+  });
+  archive.pipe(ex);
+  await done;
+}

@@ -110,6 +110,9 @@ describe('orchestrator findings', () => {
     expect(tarText.startsWith('hostname\0')).toBe(true);
     expect(tarText).toContain('cachehost\n');
     expect(tarText.length % 512).toBe(0);
+    // and back in: `cp - SERVICE:DIR` extracts an archive from standard input
+    s.ok(['cp', '-', 'cache:/tmp'], 0, { input: tarText });
+    expect(s.ok(['exec', '-T', 'cache', 'cat', '/tmp/hostname']).stdout).toBe('cachehost\n');
   });
 
   it('ps --orphans=false leaves out containers of services no longer in the file', () => {

@@ -156,6 +156,6 @@ export function registerExec(program: Command): void {
     .argument('<dest>')
     .option('--index <n>', 'container number', int('--index'), 1)
     .action(async (src: string, dest: string, o: Record<string, unknown>, cmd: Command) => {
-      await runApp(cmd, async (deps, g) => (await import('../../../app/info.js')).cp(deps, g, { src, dest, index: o.index as number, cwd: process.cwd(), tarOut: (c) => process.stdout.write(c) }));
+      await runApp(cmd, async (deps, g) => (await import('../../../app/info.js')).cp(deps, g, { src, dest, index: o.index as number, cwd: process.cwd(), tarOut: (c) => process.stdout.write(c), ...(src === '-' ? { tarIn: process.stdin } : {}) }));
     });
 }
