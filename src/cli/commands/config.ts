@@ -97,10 +97,14 @@ export async function configText(flags: ConfigFlags, globals: GlobalLoadFlags, e
   }
   if (flags.hash !== undefined) {
     // The hash the planner stamps on containers (com.docker.compose.config-hash).
-    const { serviceConfigHash: serviceHash } = await import('../../plan/hash.js');
+    // Secrets' and configs' contents count, as they do for `up` (src/app/content.ts).
+    const { serviceConfigHash: serviceHash, serviceContentDigest } = await import('../../plan/hash.js');
+    const { contentDigests } = await import('../../app/content.js');
+    const { readFileSync } = await import('node:fs');
+    const withContent = contentDigests(project, env, (f) => readFileSync(f));
     const names = flags.hash === '*' ? Object.keys(project.services).sort() : flags.hash.split(',').map((s) => s.trim());
     for (const n of names) if (!(n in project.services)) throw new UserError(`no such service: ${n}`);
-    return lines(names.map((n) => `${n} ${serviceHash(project.services[n]!)}`));
+    return lines(names.map((n) => `${n} ${serviceHash(project.services[n]!, serviceContentDigest(withContent, n))}`));
   }
   if (flags.graph) {
     const { buildGraph } = await import('../../graph/index.js');
