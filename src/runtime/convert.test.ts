@@ -127,6 +127,11 @@ describe('toCreateRequest', () => {
     ]);
   });
 
+  it('mount targets reach the engine cleaned ("/media/" as written → "/media")', () => {
+    const p: Project = { name: 'tp', services: { app: { image: 'x', volumes: [{ type: 'bind', source: '/srv/media', target: '/media/' }, { type: 'tmpfs', target: '/a/../tmp//' }] } } };
+    expect(toCreateRequest(ctx(p), 'app', 1).mounts?.map((m) => m.target)).toEqual(['/media', '/tmp']);
+  });
+
   it('resources, restart, healthcheck, process settings', () => {
     expect(req.resources).toEqual({ memory: 256 * 1024 ** 2, nanoCpus: 5e8, pidsLimit: 100, shmSize: 64 * 1024 ** 2 });
     expect(req.restartPolicy).toEqual({ name: 'on-failure', maximumRetryCount: 3 });

@@ -2,6 +2,7 @@
  * Service → ContainerCreateRequest. Pure: everything it needs (the project, labels' metadata,
  * the environment for `environment:`-sourced secrets) comes in as arguments.
  */
+import path from 'node:path';
 import type { ContainerCreateRequest, EndpointSpec, HealthcheckSpec, MountSpec, NetworkModeSpec, PortBinding, Resources, RestartPolicy } from '../../engine/api/types.js';
 import type { Project, Service, ServiceSecretRef } from '../model/types.js';
 import { containerName, imageRef } from '../plan/names.js';
@@ -116,7 +117,10 @@ function namespaceRef(project: Project, v: string): string {
 function volumeMounts(ctx: ConvertContext, s: Service): MountSpec[] {
   const { project } = ctx;
   const out: MountSpec[] = [];
-  for (const v of s.volumes ?? []) {
+  for (const raw of s.volumes ?? []) {
+    // The model keeps the target as written ("/media/", as `config` prints it); the engine
+    // gets it clean, as Docker cleans it when it mounts.
+    const v = { ...raw, target: path.posix.normalize(raw.target).replace(/(.)\/$/, '$1') };
     if (v.type === 'bind') {
       const m: MountSpec = { type: 'bind', source: v.source, target: v.target, createHostPath: v.bind?.create_host_path ?? true };
       if (v.read_only) m.readOnly = true;
