@@ -59,6 +59,9 @@ export function spawnConmon(o: ConmonOptions): Promise<{ pid: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(o.conmon, conmonArgs(o), {
       detached: true,
+      // conmon writes an `oom` marker relative to its working directory as well as into the
+      // persist dir: run it in the bundle, which goes away with the container.
+      cwd: o.bundle,
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
       env: { ...process.env, _OCI_SYNCPIPE: '3' },
     });

@@ -4,6 +4,7 @@
  * runtimes.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogLine } from '../../engine/api/types.js';
 import { detectCgroups, controllerDir } from '../../engine/cgroups/index.js';
@@ -47,6 +48,8 @@ describe.each(['crun', 'runc'])('limits with %s', (runtime) => {
     expect(info.state.oomKilled).toBe(true);
     expect(rig.events.filter((e) => e.id === id).map((e) => e.action)).toContain('oom');
     await mgr.containerRemove(id);
+    // conmon also drops an `oom` marker in its working directory: it must not be ours
+    expect(fs.existsSync(path.join(process.cwd(), 'oom'))).toBe(false);
   });
 
   it('a pids limit stops a fork bomb; cpus and memory show in the cgroup and stats', async () => {
