@@ -9,6 +9,7 @@
  * reading its options at the command's name (as the engine groups do), and each command
  * accepts the global options itself, minus the letters it uses for its own flags.
  */
+import { positionalFor } from '../positional.js';
 import { Option, type Command } from 'commander';
 import { registerExec } from './compose/exec.js';
 import { registerImages } from './compose/images.js';
@@ -47,29 +48,3 @@ function addGlobals(cmd: Command): void {
   }
 }
 
-/** The first word of `args` that is not the program's option or its value. */
-function firstOperand(program: Command, args: string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--') return args[i + 1];
-    if (!a.startsWith('-') || a === '-') return a;
-    if (a.startsWith('--') && a.includes('=')) continue;
-    const opt = program.options.find((o) => o.long === a || o.short === a);
-    if (opt && (opt.required || opt.optional)) i++;
-  }
-  return undefined;
-}
-
-function positionalFor(program: Command, names: Set<string>): void {
-  const original = program.parseOptions.bind(program);
-  const internals = program as unknown as { _enablePositionalOptions: boolean };
-  program.parseOptions = (args: string[]) => {
-    const before = internals._enablePositionalOptions;
-    if (names.has(firstOperand(program, args) ?? '')) internals._enablePositionalOptions = true;
-    try {
-      return original(args);
-    } finally {
-      internals._enablePositionalOptions = before;
-    }
-  };
-}

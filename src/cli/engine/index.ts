@@ -9,6 +9,7 @@
  * users expect. Compose commands keep commander's default behaviour.
  */
 import type { Command } from 'commander';
+import { positionalFor } from '../positional.js';
 import { defaultCtx, type Ctx } from './common.js';
 import { registerContainer } from './container-cmd.js';
 import { registerEngine } from './engine-cmd.js';
@@ -17,32 +18,10 @@ import { registerNetwork, registerVolume } from './network-volume-cmd.js';
 
 export const ENGINE_GROUPS = ['engine', 'image', 'container', 'network', 'volume', 'system', 'login'] as const;
 
-/** The first operand of argv for `program` (skipping its own options and their values). */
-export function firstOperand(program: Command, args: string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--') return args[i + 1];
-    if (!a.startsWith('-') || a === '-') return a;
-    if (a.startsWith('--') && a.includes('=')) continue;
-    const opt = program.options.find((o) => o.long === a || o.short === a);
-    if (opt && (opt.required || opt.optional) ) i++;
-  }
-  return undefined;
-}
+export { firstOperand } from '../positional.js';
 
 export function register(program: Command, ctx: () => Ctx = defaultCtx): void {
-  const mine = new Set<string>(ENGINE_GROUPS);
-  const original = program.parseOptions.bind(program);
-  const internals = program as unknown as { _enablePositionalOptions: boolean };
-  program.parseOptions = (args: string[]) => {
-    const before = internals._enablePositionalOptions;
-    if (mine.has(firstOperand(program, args) ?? '')) internals._enablePositionalOptions = true;
-    try {
-      return original(args);
-    } finally {
-      internals._enablePositionalOptions = before;
-    }
-  };
+  positionalFor(program, new Set<string>(ENGINE_GROUPS));
   // Groups set positional options on themselves (see common.group); run/exec pass the
   // command's own flags through to the container (`run IMAGE sh -c ...`).
   registerEngine(program, ctx);
