@@ -6,6 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError } from '../api/types.js';
+import { pidAlive } from './claims.js';
 
 export class Lock {
   private tail: Promise<unknown> = Promise.resolve();
@@ -37,21 +38,12 @@ export class Lock {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
       const pid = Number(await fs.readFile(this.file, 'utf8').catch(() => ''));
-      if (pid && pid !== process.pid && !alive(pid)) {
+      if (pid && !pidAlive(pid)) {
         await fs.rm(this.file, { force: true });
         continue;
       }
       if (Date.now() > deadline) throw new EngineError('INTERNAL', `lock ${this.file} held by pid ${pid} for more than 30 s`);
       await new Promise((r) => setTimeout(r, 20));
     }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -5,17 +5,7 @@ import { UserError } from '../../diag/diagnostic.js';
 import { EXIT, ExitError } from '../exit.js';
 import { act, collect, confirm, eachTarget, group, parseFilters, printInspect, printList, type Ctx } from './common.js';
 import { humanSize } from './format.js';
-
-function kv(list: string[] | undefined, what: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of list ?? []) {
-    const eq = e.indexOf('=');
-    if (eq === 0) throw new UserError(`invalid ${what} ${JSON.stringify(e)}`);
-    if (eq < 0) out[e] = '';
-    else out[e.slice(0, eq)] = e.slice(eq + 1);
-  }
-  return out;
-}
+import { kv } from './run-flags.js';
 
 /** Docker pairs the n-th --gateway and --ip-range with the n-th --subnet. */
 export function ipamFrom(o: { subnet?: string[]; gateway?: string[]; ipRange?: string[]; auxAddress?: string[] }): IpamConfig[] {

@@ -141,7 +141,8 @@ function envEntry(e: string, env: NodeJS.ProcessEnv): string[] {
   return v === undefined ? [] : [`${e}=${v}`];
 }
 
-function kv(list: string[] | undefined, what: string): Record<string, string> {
+/** KEY=VALUE flags (--label, --opt, --sysctl, ...) as a map; a bare KEY maps to "". */
+export function kv(list: string[] | undefined, what: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of list ?? []) {
     const eq = e.indexOf('=');
