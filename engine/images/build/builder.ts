@@ -13,7 +13,7 @@ import { EngineError } from '../../api/types.js';
 import type { BuildRunner } from '../../common/contracts.js';
 import { applyConfigInstruction, DEFAULT_SHELL, emptyConfig, getEnv, type ImageConfigJson } from '../config.js';
 import type { ImageCore } from '../core.js';
-import { dropRuntimeArtifacts, layerFromDir, mountStep, releaseStep } from '../diff.js';
+import { dropRuntimeArtifacts, layerFromDir, mountStep, releaseStep, type StepRootfs } from '../diff.js';
 import type { Registries } from '../registry/index.js';
 import { familiarName, normalizeTagged } from '../reference.js';
 import { mkdirScoped, resolveScoped } from '../scoped.js';
@@ -303,19 +303,29 @@ async function doRun(c: Ctx, st: StageResult, ins: Instruction, args: Record<str
       const tail = (res.output || lines.join('\n')).trimEnd().split('\n').slice(-10).join('\n');
       fail(ins, `process "${cmd.join(' ')}" did not complete successfully: exit code: ${res.exitCode}${tail ? `\n${tail}` : ''}`, { exitCode: res.exitCode, output: tail });
     }
-    await unmount(rootfs.merged);
-    await dropRuntimeArtifacts(c.core, rootfs.upper, st.config.rootfs.diff_ids);
-    const layer = await layerFromDir(c.core, rootfs.upper);
-    await releaseStep(rootfs);
+    const added = await sealStep(c, st, rootfs, true);
     released = true;
-    if (!layer) return false;
-    c.unpins.push(c.core.pin([layer.diffId, layer.digest]));
-    st.layers.push(layer);
-    st.config.rootfs = { type: 'layers', diff_ids: [...st.config.rootfs.diff_ids, layer.diffId] };
-    return true;
+    return added;
   } finally {
     if (!released) await releaseStep(rootfs);
   }
+}
+
+/**
+ * Ends a RUN or COPY step: its upper dir becomes a layer on the stage and the step's rootfs
+ * is released. False when the step changed nothing (no layer). A RUN step first drops what
+ * the runtime, not the command, left behind (bind-mount targets).
+ */
+async function sealStep(c: Ctx, st: StageResult, rootfs: StepRootfs, dropArtifacts: boolean): Promise<boolean> {
+  await unmount(rootfs.merged);
+  if (dropArtifacts) await dropRuntimeArtifacts(c.core, rootfs.upper, st.config.rootfs.diff_ids);
+  const layer = await layerFromDir(c.core, rootfs.upper);
+  await releaseStep(rootfs);
+  if (!layer) return false;
+  c.unpins.push(c.core.pin([layer.diffId, layer.digest]));
+  st.layers.push(layer);
+  st.config.rootfs = { type: 'layers', diff_ids: [...st.config.rootfs.diff_ids, layer.diffId] };
+  return true;
 }
 
 function splitSources(ins: Instruction, argText: string): { sources: string[]; dest: string } {
@@ -343,7 +353,7 @@ async function doCopy(c: Ctx, st: StageResult, ins: Instruction, argText: string
   const wd = cfg.WorkingDir || '/';
   const dest = rawDest.startsWith('/') ? rawDest : path.posix.join(wd, rawDest) + (rawDest.endsWith('/') || rawDest === '.' ? '/' : '');
   const rootfs = await mountStep(c.core, st.layers.map((l) => l.diffId));
-  let from: Awaited<ReturnType<typeof mountStep>> | undefined;
+  let from: StepRootfs | undefined;
   let released = false;
   try {
     const owner = await resolveChown(rootfs.merged, ins.flags.chown ? expand(ins.flags.chown, scopeVars(st, args), c.escape) : undefined).catch((e: Error) => fail(ins, e.message));
@@ -398,15 +408,9 @@ async function doCopy(c: Ctx, st: StageResult, ins: Instruction, argText: string
         await copyInto(rootfs.merged, it.host, destIsDir ? path.posix.join(dest, it.name) : dest, o);
       }
     }
-    await unmount(rootfs.merged);
-    const layer = await layerFromDir(c.core, rootfs.upper);
-    await releaseStep(rootfs);
+    const added = await sealStep(c, st, rootfs, false);
     released = true;
-    if (!layer) return false;
-    c.unpins.push(c.core.pin([layer.diffId, layer.digest]));
-    st.layers.push(layer);
-    st.config.rootfs = { type: 'layers', diff_ids: [...st.config.rootfs.diff_ids, layer.diffId] };
-    return true;
+    return added;
   } finally {
     if (!released) await releaseStep(rootfs);
     if (from) await releaseStep(from);
