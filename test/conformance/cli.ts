@@ -8,6 +8,7 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { BUSYBOX_CHANGES, busyboxTarball } from '../helpers/busybox.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 let buildDir = '';
@@ -124,4 +125,35 @@ export async function staleSocket(file: string): Promise<void> {
     const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(file)}, () => process.kill(process.pid, 'SIGKILL'))`], { stdio: 'ignore' });
     child.on('exit', () => (fs.existsSync(file) ? resolve() : reject(new Error('no stale socket made'))));
   });
+}
+
+/** Imports the busybox test image into `root` as `ref` through the CLI (the engine starts on demand). */
+export async function importBusyboxImage(root: string, ref: string): Promise<void> {
+  const imp = await berth(root, ['image', 'import', ...BUSYBOX_CHANGES.flatMap((c) => ['--change', c]), busyboxTarball(), ref]);
+  if (imp.code !== 0) throw new Error(`import failed: ${imp.stderr}`);
+}
+
+/**
+ * The end of a CLI test file, best effort if a test failed midway: while an engine answers,
+ * remove the containers left (when asked), run `beforeStop`, and stop the engine (when asked);
+ * then end any daemon of the root, drop the root (and `dirs`) and the private build.
+ */
+export async function finishRoot(
+  root: string,
+  opts: { removeContainers?: boolean; rmFlags?: string[]; beforeStop?: () => Promise<unknown>; stopEngine?: boolean; dirs?: string[] } = {},
+): Promise<void> {
+  if (daemonsFor(root).length && (opts.removeContainers || opts.stopEngine)) {
+    if (opts.removeContainers) {
+      const left = (await berth(root, ['container', 'ls', '-aq'])).stdout.trim().split('\n').filter(Boolean);
+      if (left.length) await berth(root, ['container', 'rm', '-f', ...(opts.rmFlags ?? []), ...left]);
+    }
+    await opts.beforeStop?.();
+    await berth(root, ['engine', 'stop']);
+  }
+  for (const pid of daemonsFor(root)) {
+    process.kill(pid, 'SIGTERM');
+    await waitGone(pid).catch(() => {});
+  }
+  for (const d of [root, ...(opts.dirs ?? [])]) fs.rmSync(d, { recursive: true, force: true });
+  removeBuild();
 }

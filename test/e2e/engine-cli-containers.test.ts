@@ -7,10 +7,9 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUSYBOX_CHANGES, busyboxTarball } from '../helpers/busybox.js';
 import { assertNoLeaks } from '../helpers/leaks.js';
 import { requireRoot, tempRoot } from '../helpers/root.js';
-import { berth, buildOnce, daemonPid, daemonsFor, removeBuild, waitGone } from '../conformance/cli.js';
+import { berth, buildOnce, daemonPid, waitGone, finishRoot, importBusyboxImage } from '../conformance/cli.js';
 
 let root: string;
 const IMG = 'bb:e2e';
@@ -20,23 +19,11 @@ beforeAll(async () => {
   buildOnce();
   root = tempRoot('eng-ctr');
   // No `engine start`: the first command starts the engine on demand.
-  const imp = await berth(root, ['image', 'import', ...BUSYBOX_CHANGES.flatMap((c) => ['--change', c]), busyboxTarball(), IMG]);
-  if (imp.code !== 0) throw new Error(`import failed: ${imp.stderr}`);
+  await importBusyboxImage(root, IMG);
 }, 180_000);
 
 afterAll(async () => {
-  // Best effort if a test failed midway: remove what is left, stop the engine, drop the root.
-  if (daemonsFor(root).length) {
-    const left = (await berth(root, ['container', 'ls', '-aq'])).stdout.trim().split('\n').filter(Boolean);
-    if (left.length) await berth(root, ['container', 'rm', '-f', ...left]);
-    await berth(root, ['engine', 'stop']);
-  }
-  for (const pid of daemonsFor(root)) {
-    process.kill(pid, 'SIGTERM');
-    await waitGone(pid).catch(() => {});
-  }
-  fs.rmSync(root, { recursive: true, force: true });
-  removeBuild();
+  await finishRoot(root, { removeContainers: true });
 });
 
 function freePort(): Promise<number> {

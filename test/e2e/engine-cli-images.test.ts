@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUSYBOX_CHANGES, DEFAULT_PATH, busyboxTarball } from '../helpers/busybox.js';
 import { assertNoLeaks } from '../helpers/leaks.js';
 import { requireRoot, tempRoot } from '../helpers/root.js';
-import { berth, buildOnce, removeBuild, daemonPid, daemonsFor, waitGone } from '../conformance/cli.js';
+import { berth, buildOnce, daemonPid, waitGone, finishRoot } from '../conformance/cli.js';
 
 let root: string;
 let tarball: string;
@@ -22,12 +22,7 @@ beforeAll(() => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const pid of daemonsFor(root)) {
-    process.kill(pid, 'SIGTERM');
-    await waitGone(pid).catch(() => {});
-  }
-  fs.rmSync(root, { recursive: true, force: true });
-  removeBuild();
+  await finishRoot(root);
 });
 
 describe('berth image (CLI, real engine)', () => {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNoLeaks } from '../helpers/leaks.js';
 import { requireRoot, tempRoot } from '../helpers/root.js';
-import { berth, buildOnce, removeBuild, daemonPid, daemonsFor, waitGone } from '../conformance/cli.js';
+import { berth, buildOnce, daemonPid, waitGone, finishRoot } from '../conformance/cli.js';
 
 let root: string;
 
@@ -18,12 +18,7 @@ beforeAll(() => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const pid of daemonsFor(root)) {
-    process.kill(pid, 'SIGTERM');
-    await waitGone(pid).catch(() => {});
-  }
-  fs.rmSync(root, { recursive: true, force: true });
-  removeBuild();
+  await finishRoot(root);
 });
 
 describe('berth network and volume (CLI, real engine)', () => {

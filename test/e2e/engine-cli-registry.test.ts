@@ -3,13 +3,11 @@
  * through the CLI, against a local docker-registry with htpasswd auth (the images e2e
  * helper starts it on 127.0.0.1 and stops it by its pid). Leak-checked after engine stop.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUSYBOX_CHANGES, busyboxTarball } from '../helpers/busybox.js';
 import { assertNoLeaks } from '../helpers/leaks.js';
 import { requireRoot, tempRoot } from '../helpers/root.js';
-import { berth, buildOnce, daemonPid, daemonsFor, removeBuild, waitGone } from '../conformance/cli.js';
+import { berth, buildOnce, daemonPid, waitGone, finishRoot, importBusyboxImage } from '../conformance/cli.js';
 import { startRegistry, type TestRegistry } from './images-registry-helper.js';
 
 let root: string;
@@ -27,19 +25,12 @@ beforeAll(async () => {
   buildOnce();
   root = tempRoot('eng-reg');
   reg = await startRegistry(path.join(root, 'registry'), { htpasswd: { user: 'alice', password: 's3cret' } });
-  const imp = await berth(root, ['image', 'import', ...BUSYBOX_CHANGES.flatMap((c) => ['--change', c]), busyboxTarball(), 'bb:reg']);
-  if (imp.code !== 0) throw new Error(`import failed: ${imp.stderr}`);
+  await importBusyboxImage(root, 'bb:reg');
 }, 180_000);
 
 afterAll(async () => {
   await stopRegistry();
-  if (daemonsFor(root).length) await berth(root, ['engine', 'stop']);
-  for (const pid of daemonsFor(root)) {
-    process.kill(pid, 'SIGTERM');
-    await waitGone(pid).catch(() => {});
-  }
-  fs.rmSync(root, { recursive: true, force: true });
-  removeBuild();
+  await finishRoot(root, { stopEngine: true });
 });
 
 describe('berth login / push / pull (CLI, local registry)', () => {

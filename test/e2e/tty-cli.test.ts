@@ -9,10 +9,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUSYBOX_CHANGES, busyboxTarball } from '../helpers/busybox.js';
 import { assertNoLeaks } from '../helpers/leaks.js';
 import { requireRoot, tempRoot } from '../helpers/root.js';
-import { BIN, berth, buildOnce, daemonsFor, removeBuild, waitGone } from '../conformance/cli.js';
+import { BIN, berth, buildOnce, finishRoot, importBusyboxImage } from '../conformance/cli.js';
 
 let root: string;
 const IMG = 'bb:tty';
@@ -21,22 +20,11 @@ beforeAll(async () => {
   requireRoot();
   buildOnce();
   root = tempRoot('tty-cli');
-  const imp = await berth(root, ['image', 'import', ...BUSYBOX_CHANGES.flatMap((c) => ['--change', c]), busyboxTarball(), IMG]);
-  if (imp.code !== 0) throw new Error(`import failed: ${imp.stderr}`);
+  await importBusyboxImage(root, IMG);
 }, 180_000);
 
 afterAll(async () => {
-  if (daemonsFor(root).length) {
-    const left = (await berth(root, ['container', 'ls', '-aq'])).stdout.trim().split('\n').filter(Boolean);
-    if (left.length) await berth(root, ['container', 'rm', '-f', ...left]);
-    await berth(root, ['engine', 'stop']);
-  }
-  for (const pid of daemonsFor(root)) {
-    process.kill(pid, 'SIGTERM');
-    await waitGone(pid).catch(() => {});
-  }
-  fs.rmSync(root, { recursive: true, force: true });
-  removeBuild();
+  await finishRoot(root, { removeContainers: true });
 });
 
 function sh(s: string): string {

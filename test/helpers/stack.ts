@@ -7,12 +7,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { BUSYBOX_CHANGES, busyboxTarball } from './busybox.js';
 import { assertNoLeaks } from './leaks.js';
 import { tempRoot } from './root.js';
+import { eventually as waitFor } from './wait.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 /** The CLI as the package.json `bin` entry names it (built by `npm run build`). */
@@ -142,36 +142,10 @@ export function parseJsonRows(text: string): Record<string, unknown>[] {
   return t.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-/** A free TCP port on 127.0.0.1 (nothing else in the tests binds it in between, usually). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
+export { freePort, httpGet } from './wait.js';
 
-export async function httpGet(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
-  const r = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  return { status: r.status, body: await r.text() };
-}
-
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (last: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+export function eventually<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 20_000): Promise<T> {
+  return waitFor(what, fn, ms);
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
